@@ -1,0 +1,76 @@
+"""Loss functions: each returns the MEAN over samples as a single Value."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Union
+
+from autograd import Value
+from autograd.value import as_number
+
+__all__ = ["mse", "bce", "hinge"]
+
+Prediction = Union[Value, float, int]
+Predictions = Union[Prediction, Sequence[Prediction]]
+Targets = Union[float, int, Sequence[Union[float, int]]]
+
+
+def _pairs(name: str, predictions: Predictions, targets: Targets) -> list[tuple[Prediction, float]]:
+    """Match predictions with targets one to one; a single prediction pairs with a single target."""
+    preds = [predictions] if isinstance(predictions, (Value, int, float)) else list(predictions)
+    if isinstance(targets, (int, float)) and not isinstance(targets, bool):
+        ys = [targets]
+    elif isinstance(targets, (str, bytes)) or not isinstance(targets, Sequence):
+        raise TypeError(f"{name}: targets must be numbers, got {type(targets).__name__}")
+    else:
+        ys = list(targets)
+    if len(preds) != len(ys):
+        raise ValueError(f"{name}: {len(preds)} predictions but {len(ys)} targets")
+    if not preds:
+        raise ValueError(f"{name}: no samples; the mean of nothing is undefined")
+    return [(p, as_number(y, f"{name} target")) for p, y in zip(preds, ys)]
+
+
+def _mean(terms: list[Value]) -> Value:
+    return sum(terms[1:], terms[0]) * (1.0 / len(terms))
+
+
+def mse(predictions: Predictions, targets: Targets) -> Value:
+    """Mean squared error: mean((p - y)^2), with no 1/2 in front."""
+    return _mean([(p - y) ** 2 for p, y in _pairs("mse", predictions, targets)])
+
+
+def bce(predictions: Predictions, targets: Targets, eps: float = 1e-12) -> Value:
+    """Binary cross-entropy of probabilities: mean(-y log p - (1 - y) log(1 - p)).
+
+    A probability closer than `eps` to 0 or 1 is shifted (not cut) to that distance, so the log
+    stays finite and the gradient still reaches the prediction.
+    """
+    terms = []
+    for p, y in _pairs("bce", predictions, targets):
+        if not 0.0 <= y <= 1.0:
+            raise ValueError(f"bce: targets must lie in [0, 1], got {y!r}")
+        p_data = p.data if isinstance(p, Value) else as_number(p, "bce prediction")
+        if not 0.0 <= p_data <= 1.0:
+            raise ValueError(f"bce: predictions must be probabilities in [0, 1], got {p_data!r}")
+        if p_data < eps:
+            p = p + (eps - p_data)
+        elif p_data > 1.0 - eps:
+            p = p - (p_data - (1.0 - eps))
+        terms.append(-y * _log(p) - (1.0 - y) * _log(1.0 - p))
+    return _mean(terms)
+
+
+def hinge(scores: Predictions, targets: Targets) -> Value:
+    """Max-margin loss for targets of +1/-1: mean(max(0, 1 - t * s)), micrograd's demo loss."""
+    terms = []
+    for s, t in _pairs("hinge", scores, targets):
+        if t not in (1.0, -1.0):
+            raise ValueError(f"hinge: targets must be +1 or -1, got {t!r}")
+        margin = 1.0 - t * s
+        terms.append(margin.relu() if isinstance(margin, Value) else Value(max(0.0, margin)))
+    return _mean(terms)
+
+
+def _log(p: Prediction) -> Value:
+    return p.log() if isinstance(p, Value) else Value(p).log()

@@ -1,0 +1,214 @@
+"""Neural-network building blocks on top of `Value`: Module, Neuron, Layer and MLP."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Union
+
+from autograd import Value
+from autograd.value import as_number
+
+__all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS"]
+
+Input = Union[Value, int, float]
+
+#: The activation functions a Neuron can apply to its weighted sum, by name.
+ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
+    "relu": Value.relu,
+    "sigmoid": Value.sigmoid,
+    "tanh": Value.tanh,
+    "linear": None,
+}
+
+
+def _check_activation(name: object) -> str:
+    if name not in ACTIVATIONS:
+        valid = ", ".join(repr(k) for k in ACTIVATIONS)
+        raise ValueError(f"unknown activation {name!r}; valid activations are {valid}")
+    return name  # type: ignore[return-value]
+
+
+def _check_size(n: object, what: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"{what} must be an int, got {type(n).__name__}: {n!r}")
+    if n < 1:
+        raise ValueError(f"{what} must be >= 1, got {n}")
+    return n
+
+
+class Module:
+    """Anything with parameters: lists them, zeroes their gradients, saves and restores them."""
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """Every parameter with a dotted name, in a fixed order (as PyTorch names them)."""
+        return []
+
+    def parameters(self) -> list[Value]:
+        """Every parameter, in the order of `named_parameters`."""
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Set every parameter's gradient to 0 before the next backward pass."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def config(self) -> dict[str, Any]:
+        """The constructor arguments that rebuild this module's shape (used by `nn.save`)."""
+        return {}
+
+    def state_dict(self) -> dict[str, float]:
+        """Parameter values by name, as plain floats."""
+        return {name: p.data for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: Mapping[str, object]) -> None:
+        """Copy values into the parameters; on any error nothing is changed.
+
+        The names must match `state_dict()` exactly, and every value must be a finite real number.
+        """
+        if not isinstance(state, Mapping):
+            raise TypeError(f"state must be a mapping of names to numbers, got {type(state).__name__}")
+        named = self.named_parameters()
+        expected = [name for name, _ in named]
+        missing = [k for k in expected if k not in state]
+        unexpected = [k for k in state if k not in set(expected)]
+        if missing or unexpected:
+            raise ValueError(
+                f"state does not match {type(self).__name__} with {len(expected)} parameters: "
+                f"missing {missing[:5]}{'...' if len(missing) > 5 else ''}, "
+                f"unexpected {unexpected[:5]}{'...' if len(unexpected) > 5 else ''}"
+            )
+        values = []
+        for name in expected:
+            try:
+                x = as_number(state[name], f"state[{name!r}]")
+            except TypeError as e:
+                raise ValueError(str(e)) from None
+            if not math.isfinite(x):
+                raise ValueError(f"state[{name!r}] must be finite, got {x!r}")
+            values.append(x)
+        for (_, p), x in zip(named, values):
+            p.data = x
+
+    def __call__(self, x: Sequence[Input]) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} does not define a forward pass")
+
+
+class Neuron(Module):
+    """activation(w . x + b) for `nin` inputs."""
+
+    def __init__(
+        self, nin: int, activation: str = "relu", rng: random.Random | None = None
+    ) -> None:
+        self.nin = _check_size(nin, "nin")
+        self.activation = _check_activation(activation)
+        # The module-level functions of `random` follow random.seed(); an explicit rng isolates.
+        uniform = rng.uniform if rng is not None else random.uniform
+        # Uniform in +-1/sqrt(nin), as PyTorch's nn.Linear: sums start at a moderate scale.
+        bound = 1.0 / math.sqrt(nin)
+        self.w = [Value(uniform(-bound, bound)) for _ in range(nin)]
+        self.b = Value(uniform(-bound, bound))
+
+    def __call__(self, x: Sequence[Input]) -> Value:
+        if isinstance(x, (Value, int, float)) or len(x) != self.nin:
+            got = len(x) if hasattr(x, "__len__") else f"a {type(x).__name__}"
+            raise ValueError(f"Neuron expects a sequence of {self.nin} inputs, got {got}")
+        z = self.b
+        for wi, xi in zip(self.w, x):
+            z = z + wi * xi
+        act = ACTIVATIONS[self.activation]
+        return z if act is None else act(z)
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [(f"w.{i}", w) for i, w in enumerate(self.w)] + [("b", self.b)]
+
+    def config(self) -> dict[str, Any]:
+        return {"nin": self.nin, "activation": self.activation}
+
+    def __repr__(self) -> str:
+        return f"Neuron(nin={self.nin}, activation={self.activation!r})"
+
+
+class Layer(Module):
+    """`nout` neurons reading the same `nin` inputs; always returns a list of `nout` Values."""
+
+    def __init__(
+        self, nin: int, nout: int, activation: str = "relu", rng: random.Random | None = None
+    ) -> None:
+        self.nin = _check_size(nin, "nin")
+        self.nout = _check_size(nout, "nout")
+        self.activation = _check_activation(activation)
+        self.neurons = [Neuron(nin, activation, rng) for _ in range(nout)]
+
+    def __call__(self, x: Sequence[Input]) -> list[Value]:
+        if isinstance(x, (Value, int, float)) or len(x) != self.nin:
+            got = len(x) if hasattr(x, "__len__") else f"a {type(x).__name__}"
+            raise ValueError(f"Layer expects a sequence of {self.nin} inputs, got {got}")
+        return [n(x) for n in self.neurons]
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [
+            (f"neurons.{i}.{name}", p)
+            for i, n in enumerate(self.neurons)
+            for name, p in n.named_parameters()
+        ]
+
+    def config(self) -> dict[str, Any]:
+        return {"nin": self.nin, "nout": self.nout, "activation": self.activation}
+
+    def __repr__(self) -> str:
+        return f"Layer(nin={self.nin}, nout={self.nout}, activation={self.activation!r})"
+
+
+class MLP(Module):
+    """Layers in sequence: `activation` between them, `output_activation` on the last one.
+
+    Returns a single Value when the last layer has one neuron, else a list.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str = "relu",
+        output_activation: str = "linear",
+        rng: random.Random | None = None,
+    ) -> None:
+        self.nin = _check_size(nin, "nin")
+        if isinstance(nouts, (int, str)) or not isinstance(nouts, Sequence) or not nouts:
+            raise TypeError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
+        self.nouts = [_check_size(n, f"nouts[{i}]") for i, n in enumerate(nouts)]
+        self.activation = _check_activation(activation)
+        self.output_activation = _check_activation(output_activation)
+        sizes = [nin, *self.nouts]
+        last = len(self.nouts) - 1
+        self.layers = [
+            Layer(sizes[i], sizes[i + 1], output_activation if i == last else activation, rng)
+            for i in range(len(self.nouts))
+        ]
+
+    def __call__(self, x: Sequence[Input]) -> Value | list[Value]:
+        out: list[Value] = list(x) if not isinstance(x, (Value, int, float)) else x  # type: ignore
+        for layer in self.layers:
+            out = layer(out)
+        return out[0] if len(out) == 1 else out
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [
+            (f"layers.{i}.{name}", p)
+            for i, layer in enumerate(self.layers)
+            for name, p in layer.named_parameters()
+        ]
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "nin": self.nin,
+            "nouts": list(self.nouts),
+            "activation": self.activation,
+            "output_activation": self.output_activation,
+        }
+
+    def __repr__(self) -> str:
+        layers = "\n".join(f"  {layer!r}" for layer in self.layers)
+        return f"MLP(nin={self.nin}, nouts={self.nouts}) [\n{layers}\n]"
