@@ -15,13 +15,21 @@ Each rule is compiled once into a function ``rule(a, b, out)``. During ``backwar
 arguments are plain floats; during ``grad(..., create_graph=True)`` they are `Value`s and
 the same expression records a differentiable graph. That is how higher-order derivatives
 come for free: there is no second copy of any rule.
+
+A forward may likewise be a formula, such as ``"a * b"``, when it is one expression that
+cannot leave its domain. The fast paths are generated from these strings at import, never
+written by hand: `Value`'s operators inline the formula (value.py), `backward` inlines the
+derivative expressions (backward.py), and `replay` writes both into straight-line code
+(replay.py). `Rule.forward_source` and `Rule.derivative_source` give the text they paste in.
 """
 
 from __future__ import annotations
 
 import math
+import operator
+import re
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Union
 
 __all__ = ["Rule", "RULES", "log"]
 
@@ -37,26 +45,10 @@ def log(x: Any) -> Any:
 # ---------------------------------------------------------------------------------------------
 
 
-def _add(a: float, b: float) -> float:
-    return a + b
-
-
-def _sub(a: float, b: float) -> float:
-    return a - b
-
-
-def _mul(a: float, b: float) -> float:
-    return a * b
-
-
 def _div(a: float, b: float) -> float:
     if b == 0.0:
         raise ZeroDivisionError(f"div: division by zero in {a!r} / {b!r}")
     return a / b
-
-
-def _neg(a: float) -> float:
-    return -a
 
 
 def _pow(a: float, b: float) -> float:
@@ -85,6 +77,12 @@ def _log(a: float) -> float:
     return math.log(a)
 
 
+def _dot(a: Any, b: Any) -> float:
+    if type(a) is tuple:
+        return sum(map(operator.mul, a, b))  # a_0 * b_0 + a_1 * b_1 + ..., in that order
+    return a * b  # a single pair (a, b): the product, so dot can be checked like mul
+
+
 def _tanh(a: float) -> float:
     return math.tanh(a)  # math.tanh saturates to +-1.0 without overflow
 
@@ -97,28 +95,39 @@ def _sigmoid(a: float) -> float:
     return e / (1.0 + e)
 
 
-def _relu(a: float) -> float:
-    return a if a > 0.0 else 0.0
-
-
 # ---------------------------------------------------------------------------------------------
 # The table.
 # ---------------------------------------------------------------------------------------------
 
 
+_NAMES = re.compile(r"\b(a|b|out)\b")  # the operand names a rule's expressions may use
+
+
 @dataclass(frozen=True)
 class Rule:
-    """One primitive: its name, how it is drawn, its forward, and d(out)/d(operand) per operand."""
+    """One primitive: its name, how it is drawn, its forward, and d(out)/d(operand) per operand.
+
+    `forward` is a function of the operands' floats, or a formula string such as ``"a * b"``
+    (then compiled into that function, and kept in `formula` for the generated fast paths).
+    A `variadic` rule (``dot``) takes two equally long tuples: its derivatives apply to every
+    pair (a_i, b_i), with ``a``, ``b`` standing for a_i, b_i.
+    """
 
     name: str
     symbol: str
-    forward: Callable[..., float]
+    forward: Union[Callable[..., float], str]
     derivatives: tuple[str, ...]
     note: str = ""
+    variadic: bool = False
+    formula: str = field(default="", init=False)
     local_grads: tuple[Callable[..., Any], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         namespace = {"log": log, "__builtins__": {"float": float}}
+        if isinstance(self.forward, str):
+            params = "a" if self.arity == 1 else "a, b"
+            object.__setattr__(self, "formula", self.forward)
+            object.__setattr__(self, "forward", eval(f"lambda {params}: {self.forward}", namespace))
         compiled = tuple(
             eval(f"lambda a, b, out: {expr}", namespace) for expr in self.derivatives
         )
@@ -126,24 +135,34 @@ class Rule:
 
     @property
     def arity(self) -> int:
-        """How many operands the operation takes (1 or 2)."""
+        """How many operands the operation takes (1 or 2; for `dot`, 2 tuples)."""
         return len(self.derivatives)
+
+    def forward_source(self, a: str, b: str = "") -> str:
+        """The formula with the operands renamed, e.g. ``"x3 * 0.5"``: for code generators."""
+        assert self.formula, f"{self.name} has a forward function, not a formula"
+        return _NAMES.sub(lambda m: {"a": a, "b": b}[m.group()], self.formula)
+
+    def derivative_source(self, i: int, a: str, b: str = "", out: str = "out") -> str:
+        """Derivative number i with the operands renamed, e.g. relu's ``"1.0 if x3 > 0.0 else 0.0"``."""
+        return _NAMES.sub(lambda m: {"a": a, "b": b, "out": out}[m.group()], self.derivatives[i])
 
 
 RULES: dict[str, Rule] = {
     rule.name: rule
     for rule in (
-        Rule("add", "+", _add, ("1.0", "1.0")),
-        Rule("sub", "-", _sub, ("1.0", "-1.0")),
-        Rule("mul", "*", _mul, ("b", "a")),
+        Rule("add", "+", "a + b", ("1.0", "1.0")),
+        Rule("sub", "-", "a - b", ("1.0", "-1.0")),
+        Rule("mul", "*", "a * b", ("b", "a")),
         Rule("div", "/", _div, ("1.0 / b", "-out / b")),
-        Rule("neg", "neg", _neg, ("-1.0",)),
+        Rule("neg", "neg", "-a", ("-1.0",)),
         Rule(
             "pow",
             "**",
             _pow,
-            ("b * a ** (b - 1)", "out * log(a)"),
-            note="a Value exponent needs a base > 0, where log(a) exists",
+            ("b * a ** (b - 1) if b != 0.0 else 0.0", "out * log(a)"),
+            note="a Value exponent needs a base > 0, where log(a) exists; "
+            "a ** 0 is the constant 1, so its derivative is 0 even at a == 0",
         ),
         Rule("exp", "exp", _exp, ("out",)),
         Rule("log", "log", _log, ("1.0 / a",)),
@@ -152,9 +171,17 @@ RULES: dict[str, Rule] = {
         Rule(
             "relu",
             "relu",
-            _relu,
-            ("float(a > 0)",),
+            "a if a > 0.0 else 0.0",
+            ("1.0 if a > 0.0 else 0.0",),
             note="at the kink a == 0 the derivative is taken as 0, as in PyTorch and JAX",
+        ),
+        Rule(
+            "dot",
+            "dot",
+            _dot,
+            ("b", "a"),
+            note="one node for a_0 * b_0 + a_1 * b_1 + ...: mul's derivatives, per pair",
+            variadic=True,
         ),
     )
 }

@@ -1,0 +1,246 @@
+"""Replay: record a graph once, then rerun its forward and backward on new numbers, building no nodes.
+
+A training loop builds the same graph every step; only the numbers change. `record` runs your
+function once, reads the graph it built, and writes it out as straight-line Python using the
+rule table's formulas and derivative expressions (rules.py). For ``relu(w * x + b)``, recorded
+with ``record(lambda x: (w * x + b).relu(), [2.0])``, `tape.source` is::
+
+    def replay(xs, ps):
+        x0, = xs
+        p0, p1, = ps                  # the parameters w, b: their current .data
+        v1 = (p0 * x0) + p1           # mul then add: a * b, a + b (w * x is used once: folded in)
+        v2 = v1 if v1 > 0.0 else 0.0  # relu: a if a > 0.0 else 0.0
+        seed = yield v2               # forward ends here; backward resumes with the seed
+        groot = seed
+        gv1 = groot * (1.0 if v1 > 0.0 else 0.0)   # relu's derivative
+        gp0 = gv1 * (x0)              # mul's derivatives: b, a (add passes gv1 through unchanged)
+        gx0 = gv1 * (p0)
+        yield (gx0, ), (gp0, gv1, )   # d/dx; d/dw, d/db
+
+The code is one generator: `Tape.forward` runs it up to the output and `Tape.backward` resumes
+it, so the forward values wait in its local variables. Print `tape.source` to read all of it.
+
+What replay assumes
+-------------------
+* The same operations every step. Python control flow that looked at values while recording
+  (``if x > 0:``, a loop over ``range(int(x.data))``, a clamp like `nn.bce`'s) is frozen: the
+  branch taken at record time is the one replayed. So are numbers computed from ``.data``
+  in Python, which entered the graph as constants.
+* Branches inside a rule are re-evaluated on the new numbers: relu's kink (``a > 0.0``), the
+  sign tests inside ``sigmoid``, and every derivative expression.
+* Leaves are of two kinds. *Inputs* are the numbers passed to `record` (new ones go to
+  `Tape.forward`). *Parameters* are every other leaf Value the function used, such as a model's
+  weights: `forward` reads their current ``.data`` and `backward` adds to their ``.grad``, as
+  `Value.backward` would. Interior nodes get no ``.grad`` (there are none).
+
+What replay checks: the number of inputs and that each is a finite real number; that every
+parameter still holds a finite float; that the output and the gradients are finite (an overflow
+on the way raises OverflowError, as the engine does); and the domain of every rule with a
+domain (div, pow, log, ...), whose forward function it calls.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Generator, Sequence
+from typing import Any
+
+from .backward import topological_order
+from .rules import RULES, log
+from .value import Number, Value, as_number
+
+__all__ = ["record", "Tape"]
+
+_INF = math.inf
+
+
+def record(fn: Callable[..., Value], inputs: Sequence[Number] = ()) -> Tape:
+    """Run ``fn(*leaves)`` once, with one new leaf Value per input, and return its `Tape`.
+
+    >>> tape = record(lambda x, y: (x * y + y).relu(), [2.0, 3.0])
+    >>> tape.forward([1.0, 4.0])
+    8.0
+    >>> tape.backward()
+    [4.0, 2.0]
+    """
+    if not callable(fn):
+        raise TypeError(f"record: fn must be callable, got {type(fn).__name__}")
+    if isinstance(inputs, (Value, int, float, str)):
+        raise TypeError("record: inputs must be a sequence of numbers, e.g. [1.5, -2.0]")
+    leaves = [Value(x.data if type(x) is Value else as_number(x, f"record: inputs[{i}]"), f"x{i}")
+              for i, x in enumerate(inputs)]
+    out = fn(*leaves)
+    if type(out) is not Value:
+        raise TypeError(f"record: fn must return a Value, got {type(out).__name__}: {out!r}")
+    return Tape(out, leaves)
+
+
+class Tape:
+    """A recorded graph, compiled into Python source: replay its forward and backward passes."""
+
+    def __init__(self, output: Value, inputs: list[Value]) -> None:
+        order = topological_order(output)
+        input_ids = {id(x): i for i, x in enumerate(inputs)}
+        #: Leaf Values that are not inputs (e.g. weights): read at forward, .grad added at backward.
+        self.parameters: list[Value] = [
+            v for v in order if v._rule is None and id(v) not in input_ids
+        ]
+        self.n_inputs = len(inputs)
+        #: How many operations one replay runs (interior nodes of the recorded graph).
+        self.size = sum(1 for v in order if v._rule is not None)
+        #: The generated Python source of the replay generator.
+        self.source = _generate(order, inputs, self.parameters)
+        namespace: dict[str, Any] = {"log": log, "_INF": _INF}
+        namespace.update({f"F_{r.name}": r.forward for r in RULES.values()})
+        code = compile(self.source, f"<replay of a {self.size}-operation graph>", "exec")
+        exec(code, namespace)
+        self._run: Callable[..., Generator[Any, Any, Any]] = namespace["replay"]
+        self._pending: Generator[Any, Any, Any] | None = None
+
+    def forward(self, inputs: Sequence[Number] = ()) -> float:
+        """The output for these inputs and the parameters' current `.data`, as a float."""
+        if isinstance(inputs, (Value, int, float, str)) or len(inputs) != self.n_inputs:
+            got = len(inputs) if hasattr(inputs, "__len__") else f"a {type(inputs).__name__}"
+            raise ValueError(f"replay: the graph was recorded with {self.n_inputs} inputs, got {got}")
+        xs = [_finite(x, f"replay: inputs[{i}]") for i, x in enumerate(inputs)]
+        ps = [p.data for p in self.parameters]
+        for i, d in enumerate(ps):
+            if type(d) is not float or not -_INF < d < _INF:
+                raise ValueError(f"replay: parameter {i} ({self.parameters[i]!r}) must hold a finite float")
+        run = self._run(xs, ps)
+        out = next(run)
+        if not -_INF < out < _INF:
+            raise OverflowError(f"replay: the output overflowed a float ({out!r})")
+        self._pending = run
+        return out
+
+    def backward(self, gradient: Number = 1.0) -> list[float]:
+        """Gradients of the last forward's output: returns them for the inputs and ADDS them to
+        every parameter's `.grad` (as `Value.backward` does). Once per `forward`."""
+        seed = _finite(gradient, "replay: backward gradient")
+        run, self._pending = self._pending, None
+        if run is None:
+            raise RuntimeError("replay: call forward() before backward() (once per forward)")
+        input_grads, param_grads = run.send(seed)
+        run.close()
+        if not all(-_INF < g < _INF for g in (*input_grads, *param_grads)):
+            raise OverflowError("replay: a gradient overflowed a float")
+        for p, g in zip(self.parameters, param_grads):
+            p.grad += g
+        return list(input_grads)
+
+    def __repr__(self) -> str:
+        return f"Tape({self.size} operations, {self.n_inputs} inputs, {len(self.parameters)} parameters)"
+
+
+def _finite(x: object, what: str) -> float:
+    number = as_number(x, what)
+    if not -_INF < number < _INF:
+        raise ValueError(f"{what} must be finite, got {number!r}")
+    return number
+
+
+_ROLE = {"a": re.compile(r"\ba\b"), "b": re.compile(r"\bb\b"), "out": re.compile(r"\bout\b")}
+_MAX_DEPTH = 40  # at most this many operations folded into one expression (the compiler nests)
+
+
+def _pairs(node: Value) -> list[tuple[object, object]]:
+    """A node's operands as (a, b) pairs: one pair, or one per term of a dot."""
+    return list(zip(node._a, node._b)) if node._rule.variadic else [(node._a, node._b)]  # type: ignore
+
+
+def _generate(order: list[Value], inputs: list[Value], parameters: list[Value]) -> str:
+    """The source of ``replay(xs, ps)``: forward lines, ``yield``, then backward lines.
+
+    Two savings keep it short, and neither changes a single rounding: a value used once and
+    needed by no derivative is not stored but written into its user's expression, so a
+    neuron's sum becomes one line; and a gradient that is just another one (through an add)
+    is not copied but renamed.
+    """
+    root = order[-1]
+    interior = [v for v in order if v._rule is not None]
+    # Who uses each value, and which values the derivative expressions will read.
+    uses: dict[int, int] = {}
+    user: dict[int, tuple[Value, str]] = {}
+    needed = {id(root)}
+    for node in interior:
+        rule = node._rule
+        for a, b in _pairs(node):
+            for i, (operand, role) in enumerate(((a, "a"), (b, "b"))[: rule.arity]):
+                if type(operand) is not Value:
+                    continue
+                uses[id(operand)] = uses.get(id(operand), 0) + 1
+                user[id(operand)] = (node, role)
+                derivative = rule.derivatives[i]  # emitted, since this operand is a Value
+                needed.update(id(x) for x, r in ((a, "a"), (b, "b"), (node, "out"))
+                              if type(x) is Value and _ROLE[r].search(derivative))
+
+    names: dict[int, str] = {id(x): f"x{i}" for i, x in enumerate(inputs)}
+    names.update({id(p): f"p{i}" for i, p in enumerate(parameters)})
+    variables = dict(names)  # a value's own identifier, even when its expression is folded
+    depth: dict[int, int] = {}
+
+    def name(operand: object) -> str:  # a value's variable or folded expression, or a literal
+        return names[id(operand)] if type(operand) is Value else f"({operand!r})"
+
+    forward = ["def replay(xs, ps):"]
+    if inputs:
+        forward.append(f"    {', '.join(f'x{i}' for i in range(len(inputs)))}, = xs")
+    if parameters:
+        forward.append(f"    {', '.join(f'p{i}' for i in range(len(parameters)))}, = ps")
+    for k, node in enumerate(interior):
+        rule = node._rule
+        if rule.variadic:  # dot: a0 * b0 + a1 * b1 + ..., summed left to right like sum()
+            expression = " + ".join(f"{name(a)} * {name(b)}" for a, b in _pairs(node))
+        elif rule.formula:  # the rule's formula on floats, inlined
+            expression = rule.forward_source(name(node._a), name(node._b))
+        else:  # the rule's forward function, which checks its domain
+            args = name(node._a) if rule.arity == 1 else f"{name(node._a)}, {name(node._b)}"
+            expression = f"F_{rule.name}({args})"
+        variables[id(node)] = f"v{k}"
+        depth[id(node)] = 1 + max((depth.get(id(x), 0) for p in _pairs(node) for x in p), default=0)
+        consumer, role = user.get(id(node), (None, ""))
+        if (
+            id(node) not in needed
+            and uses.get(id(node)) == 1
+            and depth[id(node)] < _MAX_DEPTH
+            and not (consumer._rule.formula and len(_ROLE[role].findall(consumer._rule.formula)) > 1)
+        ):
+            names[id(node)] = f"({expression})"  # folded into its one user's line
+        else:
+            names[id(node)] = f"v{k}"
+            depth[id(node)] = 0
+            forward.append(f"    v{k} = {expression}")
+    forward.append(f"    seed = yield {names[id(root)]}")
+
+    # Backward: each node's gradient is complete once every node after it has passed its share.
+    grads = {id(root): "groot"}
+    backward = ["    groot = seed"]
+
+    def add(operand: object, term: str, is_copy: bool) -> None:
+        if type(operand) is not Value:  # a constant: no gradient
+            return
+        if id(operand) in grads:
+            backward.append(f"    {grads[id(operand)]} += {term}")
+        elif is_copy and uses[id(operand)] == 1:  # its only gradient is another one: rename
+            grads[id(operand)] = term
+        else:
+            grads[id(operand)] = target = "g" + variables[id(operand)]
+            backward.append(f"    {target} = {term}")
+
+    for k, node in enumerate(reversed(interior)):
+        rule, g = node._rule, grads[id(node)]
+        for a, b in _pairs(node):
+            for i, operand in enumerate((a, b)[: rule.arity]):
+                if type(operand) is not Value:
+                    continue
+                d = rule.derivative_source(i, name(a), name(b), names[id(node)])
+                term = g if d == "1.0" else f"-{g}" if d == "-1.0" else f"{g} * ({d})"
+                add(operand, term, d == "1.0")
+
+    def results(leaves: list[Value]) -> str:
+        return "".join(f"{grads.get(id(x), '0.0')}, " for x in leaves)
+
+    backward.append(f"    yield ({results(inputs)}), ({results(parameters)})")
+    return "\n".join(forward + backward) + "\n"
