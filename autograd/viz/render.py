@@ -7,43 +7,48 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+from collections.abc import Iterable, Iterator
 from importlib import metadata
 from pathlib import Path
-from collections.abc import Iterable
-from typing import Any, Optional, Union
+from typing import Any
 
 import graphviz
 
-__all__ = ["ENV_VAR", "RenderError", "find_renderer", "render_source", "Drawing"]
+__all__ = ["ENV_VAR", "Drawing", "RenderError", "find_renderer", "render_source"]
 
 ENV_VAR = "CHAINGRAD_DOT"  # path or name of a dot-compatible program; wins over every other choice
 BUNDLED = "graphviz-pure"  # PyPI distribution and command name of the bundled renderer
 TIMEOUT = 60.0  # seconds; a layout that takes longer is almost certainly stuck
 
-_MIME_FORMATS: dict[str, tuple[str, Optional[str]]] = {"image/svg+xml": ("svg", "utf-8"), "image/png": ("png", None), "image/jpeg": ("jpeg", None)}
+_MIME_FORMATS: dict[str, tuple[str, str | None]] = {  # Jupyter mimetype -> (format, text encoding)
+    "image/svg+xml": ("svg", "utf-8"),
+    "image/png": ("png", None),
+    "image/jpeg": ("jpeg", None),
+}
 
 
 class RenderError(RuntimeError):
     """Raised when no renderer is available or the renderer rejects the DOT source."""
 
 
-def _executable(path: Path) -> Optional[str]:
-    """Return path as a string if it is a runnable file, so stale or non-executable entries are skipped."""
-    return str(path) if path.is_file() and os.access(path, os.X_OK) else None
-
-
-def _bundled_renderer() -> Optional[str]:
-    """Find graphviz-pure without relying on PATH (unactivated venvs, Jupyter kernels, --user installs)."""
-    scripts = [sysconfig.get_path("scripts"), str(Path(sys.executable).parent)]
-    for folder in scripts:  # shutil.which with an explicit path also handles .exe on Windows
-        if folder and (hit := shutil.which(BUNDLED, path=folder)):
-            return hit
-    try:  # the wheel's RECORD lists the binary (e.g. ../../../bin/graphviz-pure) wherever it landed
-        files = metadata.distribution(BUNDLED).files or []
+def _candidate_dirs() -> Iterator[str]:
+    """Folders that may hold graphviz-pure, cheapest first; none of them needs to be on PATH."""
+    yield sysconfig.get_path("scripts")  # this interpreter's bin/ (Scripts on Windows), activated or not
+    yield str(Path(sys.executable).parent)
+    try:
+        dist = metadata.distribution(BUNDLED)
     except metadata.PackageNotFoundError:
-        files = []
-    for entry in files:
-        if Path(entry.name).stem == BUNDLED and (hit := _executable(Path(str(entry.locate())).resolve())):
+        return
+    for entry in dist.files or []:  # RECORD lists the binary (e.g. ../../../bin/graphviz-pure), covers --user
+        if Path(entry.name).stem == BUNDLED:
+            yield str(Path(str(entry.locate())).resolve().parent)
+    yield str(Path(str(dist.locate_file(""))) / "bin")  # pip --target writes a misleading RECORD; binary is here
+
+
+def _bundled_renderer() -> str | None:
+    """Find the graphviz-pure binary without relying on PATH (unactivated venvs, Jupyter kernels)."""
+    for folder in _candidate_dirs():  # shutil.which with an explicit path also handles .exe on Windows
+        if folder and (hit := shutil.which(BUNDLED, path=folder)):
             return hit
     return shutil.which(BUNDLED)
 
@@ -75,7 +80,7 @@ def _run(dot_source: str, format: str, engine: str, timeout: float) -> tuple[byt
     """Run the renderer once; return (stdout, stderr warnings) or raise RenderError with its stderr."""
     cmd = [*find_renderer(), f"-K{engine}", f"-T{format}"]
     try:
-        done = subprocess.run(cmd, input=dot_source.encode("utf-8"), capture_output=True, timeout=timeout)
+        done = subprocess.run(cmd, input=dot_source.encode("utf-8"), capture_output=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired as exc:
         raise RenderError(f"{cmd[0]} did not finish within {timeout:g}s") from exc
     stderr = done.stderr.decode("utf-8", "replace").strip()
@@ -92,17 +97,17 @@ class Drawing(graphviz.Digraph):
         kwargs.setdefault("format", "svg")
         super().__init__(*args, **kwargs)
 
-    def pipe(  # type: ignore[override]
+    def pipe(
         self,
-        format: Optional[str] = None,
-        renderer: Optional[str] = None,
-        formatter: Optional[str] = None,
-        neato_no_op: Union[bool, int, None] = None,
+        format: str | None = None,
+        renderer: str | None = None,
+        formatter: str | None = None,
+        neato_no_op: bool | int | None = None,
         quiet: bool = False,
         *,
-        engine: Optional[str] = None,
-        encoding: Optional[str] = None,
-    ) -> Union[bytes, str]:
+        engine: str | None = None,
+        encoding: str | None = None,
+    ) -> bytes | str:
         """Return the rendered image (str if encoding is given), like Digraph.pipe but via render_source."""
         if neato_no_op:
             raise RenderError("neato_no_op is not supported by chaingrad's renderer")
@@ -110,37 +115,37 @@ class Drawing(graphviz.Digraph):
         data = self._image(fmt, engine, quiet)
         return data.decode(encoding) if encoding else data
 
-    def _image(self, format: str, engine: Optional[str] = None, quiet: bool = False) -> bytes:
+    def _image(self, format: str, engine: str | None = None, quiet: bool = False) -> bytes:
         """Render self.source once, echoing renderer warnings to stderr unless quiet (as graphviz does)."""
         data, warnings = _run(self.source, format, engine or self.engine, TIMEOUT)
         if warnings and not quiet:
             print(warnings, file=sys.stderr)
         return data
 
-    def render(  # type: ignore[override]
+    def render(
         self,
-        filename: Union[os.PathLike, str, None] = None,
-        directory: Union[os.PathLike, str, None] = None,
+        filename: os.PathLike[str] | str | None = None,
+        directory: os.PathLike[str] | str | None = None,
         view: bool = False,
         cleanup: bool = False,
-        format: Optional[str] = None,
-        renderer: Optional[str] = None,
-        formatter: Optional[str] = None,
-        neato_no_op: Union[bool, int, None] = None,
+        format: str | None = None,
+        renderer: str | None = None,
+        formatter: str | None = None,
+        neato_no_op: bool | int | None = None,
         quiet: bool = False,
         quiet_view: bool = False,
         *,
-        outfile: Union[os.PathLike, str, None] = None,
-        engine: Optional[str] = None,
+        outfile: os.PathLike[str] | str | None = None,
+        engine: str | None = None,
         raise_if_result_exists: bool = False,
         overwrite_source: bool = False,
     ) -> str:
         """Save the .gv source and write the image beside it (or to outfile), like Digraph.render."""
         if outfile is not None:
-            outfile = Path(outfile) if directory is not None else Path(self.directory, outfile)
-            format = format or outfile.suffix.lstrip(".").lower() or None
+            format = format or Path(outfile).suffix.lstrip(".").lower() or None
             if filename is None:
-                filename = outfile.with_suffix(".gv").name
+                filename = Path(outfile).with_suffix(".gv")
+            outfile = Path(outfile) if directory is not None else Path(self.directory, outfile)
         fmt = format or self.format
         source = Path(self.save(filename, directory=directory))
         target = Path(outfile) if outfile is not None else source.with_name(f"{source.name}.{fmt}")
@@ -157,15 +162,15 @@ class Drawing(graphviz.Digraph):
             graphviz.view(target, quiet=quiet_view)
         return str(target)
 
-    def export(self, path: Union[os.PathLike, str], format: Optional[str] = None) -> Path:
+    def export(self, path: os.PathLike[str] | str, format: str | None = None) -> Path:
         """Write just the image to path, format from its suffix (.svg/.png); no .gv side file."""
         target = Path(path)
         target.write_bytes(self._image(format or target.suffix.lstrip(".").lower() or self.format))
         return target
 
     def _repr_mimebundle_(
-        self, include: Optional[Iterable[str]] = None, exclude: Optional[Iterable[str]] = None, **_: Any
-    ) -> dict[str, Union[bytes, str]]:
+        self, include: Iterable[str] | None = None, exclude: Iterable[str] | None = None, **_: Any
+    ) -> dict[str, bytes | str]:
         """Jupyter display hook: inline SVG by default (PNG/JPEG on request), rendered via render_source."""
         wanted = set(include) if include is not None else {"image/svg+xml"}
         wanted -= set(exclude or ())

@@ -1,0 +1,309 @@
+"""explain: paths, their factors and products, and a sum that equals the gradient.
+
+References are hand-derived formulas, finite differences and math.comb, never the code under test.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from autograd import Value, explain
+from autograd.explain import Explanation
+
+
+def named(v: Value, label: str) -> Value:
+    v.label = label
+    return v
+
+
+def central_difference(f, x: float, h: float = 1e-6) -> float:
+    return (f(x + h) - f(x - h)) / (2 * h)
+
+
+def sig(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+# -- a diamond: x feeds a and b, which meet again in L ---------------------------------------------
+
+
+def diamond(x0: float) -> tuple[Value, Value, Value, Value]:
+    x = Value(x0, label="x")
+    a = named(x**2, "a")
+    b = named(x.exp(), "b")
+    L = named(a * b, "L")
+    return x, a, b, L
+
+
+def test_diamond_lists_both_paths_with_hand_derived_factors() -> None:
+    x0 = 0.7
+    x, a, b, L = diamond(x0)
+    e = explain(L, x)
+    assert e.count == 2 and len(e.paths) == 2 and not e.truncated
+    by_route = {tuple(f.name for f in p.factors): p for p in e.paths}
+    assert set(by_route) == {("dL/da", "da/dx"), ("dL/db", "db/dx")}
+    via_a = by_route[("dL/da", "da/dx")]
+    via_b = by_route[("dL/db", "db/dx")]
+    # L = a b: dL/da = b = e^x, da/dx = 2x; dL/db = a = x^2, db/dx = e^x
+    assert [f.value for f in via_a.factors] == pytest.approx([math.exp(x0), 2 * x0])
+    assert [f.value for f in via_b.factors] == pytest.approx([x0**2, math.exp(x0)])
+    assert via_a.product == pytest.approx(2 * x0 * math.exp(x0))
+    assert via_b.product == pytest.approx(x0**2 * math.exp(x0))
+    assert via_a.nodes == (L, a, x) and via_b.nodes == (L, b, x)
+    hand = (2 * x0 + x0**2) * math.exp(x0)
+    assert e.total == pytest.approx(hand, rel=1e-12)
+    L.backward()
+    assert e.total == pytest.approx(x.grad, rel=1e-12)
+
+
+def test_diamond_text_reads_like_the_chain_rule() -> None:
+    x, a, b, L = diamond(0.7)
+    text = str(explain(L, x))
+    assert "dL/dx = sum over 2 paths from x to L" in text
+    assert "dL/da * da/dx" in text and "dL/db * db/dx" in text
+    hand = (2 * 0.7 + 0.7**2) * math.exp(0.7)
+    assert text.rstrip().endswith(f"dL/dx = {hand:.4f}")
+
+
+def test_same_operand_twice_is_two_paths() -> None:
+    x = Value(-1.5, label="x")
+    y = named(x * x, "y")
+    e = explain(y, x)
+    assert e.count == 2
+    assert [p.product for p in e.paths] == [-1.5, -1.5]
+    assert e.total == pytest.approx(2 * -1.5)
+
+
+def test_no_path_and_the_empty_path() -> None:
+    x, a, b, L = diamond(0.3)
+    z = Value(1.0, label="z")
+    none = explain(L, z)
+    assert none.count == 0 and none.paths == () and none.total == 0.0
+    assert "no path" in str(none) and "does not depend on z" in str(none)
+    itself = explain(x, x)
+    assert itself.count == 1 and itself.paths[0].factors == () and itself.total == 1.0
+
+
+def test_bad_arguments_are_refused() -> None:
+    x, a, b, L = diamond(0.3)
+    with pytest.raises(TypeError, match="two Values"):
+        explain(L, 1.0)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="max_paths"):
+        explain(L, x, max_paths=-1)
+
+
+# -- a lattice of diamonds: binomially many paths ------------------------------------------------
+
+
+def lattice(m: int, n: int, p: float, q: float) -> tuple[Value, Value]:
+    """v[i][j] = p * v[i-1][j] + q * v[i][j-1] (one term on the edges): paths = C(m + n, m).
+
+    By hand, d v[m][n] / d v[0][0] = C(m + n, m) * p^m * q^n (every path takes m p-steps and n q-steps).
+    """
+    start = Value(0.3, label="s")
+    grid = [[start]]
+    for i in range(m + 1):
+        row = grid[i] if i == 0 else []
+        if i:
+            grid.append(row)
+        for j in range(n + 1):
+            if i == 0 and j == 0:
+                continue
+            if i == 0:
+                row.append(row[j - 1] * q)
+            elif j == 0:
+                row.append(grid[i - 1][0] * p)
+            else:
+                row.append(grid[i - 1][j] * p + row[j - 1] * q)
+    end = named(grid[m][n], "out")
+    return start, end
+
+
+@pytest.mark.parametrize(("m", "n"), [(1, 1), (2, 3), (3, 3), (5, 4)])
+def test_small_lattice_lists_every_path_and_counts_binomially(m: int, n: int) -> None:
+    start, end = lattice(m, n, 0.9, 1.1)
+    e = explain(end, start, max_paths=10_000)
+    assert e.count == math.comb(m + n, m)
+    assert len(e.paths) == e.count and not e.truncated
+    assert len({tuple(id(v) for v in p.nodes) for p in e.paths}) == e.count  # all distinct
+    hand = math.comb(m + n, m) * 0.9**m * 1.1**n
+    assert math.fsum(p.product for p in e.paths) == pytest.approx(hand, rel=1e-12)
+    assert e.total == pytest.approx(hand, rel=1e-12)
+
+
+def test_huge_lattice_is_counted_not_enumerated() -> None:
+    start, end = lattice(30, 30, 0.5, 0.5)
+    e = explain(end, start, max_paths=3)
+    assert e.count == math.comb(60, 30)  # 118,264,581,564,861,424: listing them would never end
+    assert len(e.paths) == 3 and e.truncated
+    assert e.total == pytest.approx(math.comb(60, 30) * 0.5**60, rel=1e-9)
+    end.backward()
+    assert e.total == pytest.approx(start.grad, rel=1e-12)
+    text = str(e)
+    assert f"{math.comb(60, 30) - 3:,} more paths not listed (max_paths=3)" in text
+    assert text.count("path ") < 10
+
+
+def test_max_paths_zero_still_sums_everything() -> None:
+    start, end = lattice(4, 4, 0.8, 0.6)
+    e = explain(end, start, max_paths=0)
+    assert e.paths == () and e.count == 70
+    assert e.total == pytest.approx(70 * 0.8**4 * 0.6**4)
+
+
+# -- the seed networks (shared/seeds) ------------------------------------------------------------
+
+
+def seed_network(x0: float, y: float, W: list[float], b: list[float], cost: str) -> dict[str, Value]:
+    """The seeds' network: three single-neuron layers, z_l = W_l a_(l-1) + b_l, a_l = g(z_l).
+
+    cost "bce" is seed 000's cross-entropy L; cost "square" is seed 001's C = (a_3 - y)^2.
+    """
+    v: dict[str, Value] = {"x": Value(x0, label="x")}
+    a = v["x"]
+    for layer in (1, 2, 3):
+        Wl, bl = Value(W[layer - 1], label=f"W{layer}"), Value(b[layer - 1], label=f"b{layer}")
+        z = named(named(Wl * a, f"W{layer}a{layer - 1}") + bl, f"z{layer}")
+        a = named(z.sigmoid(), f"a{layer}")
+        v.update({f"W{layer}": Wl, f"b{layer}": bl, f"z{layer}": z, f"a{layer}": a})
+    if cost == "bce":
+        v["L"] = named(-y * a.log() - (1 - y) * (1 - a).log(), "L")
+    else:
+        v["e"] = named(a - y, "e")
+        v["L"] = named(v["e"] ** 2, "C")
+    return v
+
+
+SEED = dict(x0=0.8, y=0.3, W=[0.5, -1.3, 2.1], b=[0.1, 0.4, -0.6])
+
+# d a3 / d W1 down the chain, as the seeds name it (with our product nodes W_l a_(l-1) in between)
+CHAIN_BELOW_A3 = [
+    "da3/dz3", "dz3/dW3a2", "dW3a2/da2", "da2/dz2", "dz2/dW2a1", "dW2a1/da1", "da1/dz1",
+    "dz1/dW1a0", "dW1a0/dW1",
+]  # fmt: skip
+
+
+def seed_forward(W1: float, cost: str) -> tuple[float, float, float, float]:
+    x, (_, W2, W3), (b1, b2, b3), y = SEED["x0"], SEED["W"], SEED["b"], SEED["y"]
+    a1 = sig(W1 * x + b1)
+    a2 = sig(W2 * a1 + b2)
+    a3 = sig(W3 * a2 + b3)
+    loss = -y * math.log(a3) - (1 - y) * math.log(1 - a3) if cost == "bce" else (a3 - y) ** 2
+    return a1, a2, a3, loss
+
+
+def seed_hand_gradient(cost: str) -> float:
+    """The seeds' formula: dL/dW1 = dL/da3 . g'(z3) . W3 . g'(z2) . W2 . g'(z1) . x."""
+    W1, W2, W3 = SEED["W"]
+    y, x = SEED["y"], SEED["x0"]
+    a1, a2, a3, _ = seed_forward(W1, cost)
+    dL_da3 = -y / a3 + (1 - y) / (1 - a3) if cost == "bce" else 2 * (a3 - y)
+    return dL_da3 * a3 * (1 - a3) * W3 * a2 * (1 - a2) * W2 * a1 * (1 - a1) * x
+
+
+@pytest.mark.parametrize("cost", ["bce", "square"])
+def test_seed_network_dL_dW1_matches_the_seed_derivation(cost: str) -> None:
+    v = seed_network(**SEED, cost=cost)
+    out = "L" if cost == "bce" else "C"
+    e = explain(v["L"], v["W1"])
+    chains = sorted([f.name for f in p.factors] for p in e.paths)
+    if cost == "bce":  # -y log(a3) and -(1 - y) log(1 - a3): two paths, both through a3
+        assert e.count == 2
+        assert all(chain[-len(CHAIN_BELOW_A3) :] == CHAIN_BELOW_A3 for chain in chains)
+    else:  # C = e^2, e = a3 - y: one path, the seed's chain exactly
+        assert e.count == 1
+        assert chains == [[f"d{out}/de", "de/da3", *CHAIN_BELOW_A3]]
+    W1 = SEED["W"][0]
+    assert e.total == pytest.approx(seed_hand_gradient(cost), rel=1e-10)
+    assert e.total == pytest.approx(central_difference(lambda w: seed_forward(w, cost)[3], W1), rel=1e-6)
+    assert math.fsum(p.product for p in e.paths) == pytest.approx(e.total, rel=1e-12)
+    v["L"].backward()
+    assert e.total == pytest.approx(v["W1"].grad, rel=1e-12)
+
+
+@pytest.mark.parametrize("cost", ["bce", "square"])
+def test_seed_network_every_parameter_sum_equals_grad(cost: str) -> None:
+    v = seed_network(**SEED, cost=cost)
+    v["L"].backward()
+    for name in ("W1", "b1", "W2", "b2", "W3", "b3", "x", "a1", "z2"):
+        assert explain(v["L"], v[name]).total == pytest.approx(v[name].grad, rel=1e-12), name
+
+
+def test_latex_uses_the_seed_notation() -> None:
+    v = seed_network(**SEED, cost="square")
+    latex = explain(v["L"], v["W1"])._repr_latex_()
+    assert latex.startswith("$$") and latex.endswith("$$") and r"\begin{align*}" in latex
+    assert r"\frac{\partial C}{\partial W_{1}} &=" in latex
+    assert (
+        r"\frac{\partial C}{\partial e} \cdot \frac{\partial e}{\partial a_{3}} \cdot "
+        r"\frac{\partial a_{3}}{\partial z_{3}}"
+    ) in latex
+    assert latex.count("{") == latex.count("}")
+
+
+def test_latex_of_many_paths_marks_the_ones_left_out() -> None:
+    start, end = lattice(6, 6, 0.5, 0.5)
+    latex = explain(end, start, max_paths=2)._repr_latex_()
+    assert r"\dots" in latex and f"{math.comb(12, 6) - 2:,} more paths" in latex
+    assert latex.count("{") == latex.count("}")
+
+
+def test_mlp_sums_equal_grads_and_paths_follow_the_architecture() -> None:
+    from nn import MLP, mse
+
+    rng = random.Random(1)
+    model = MLP(2, [4, 4, 1], rng=rng)
+    samples = 3
+    xs = [[rng.uniform(-1, 1), rng.uniform(-1, 1)] for _ in range(samples)]
+    loss = mse([model(x) for x in xs], [1.0, -1.0, 0.5])
+    loss.backward()
+    params = model.parameters()
+    for p in params:
+        assert explain(loss, p, max_paths=1).total == pytest.approx(p.grad, rel=1e-9, abs=1e-15)
+    # A first-layer weight reaches the loss through its neuron, then each of the 4 second-layer
+    # neurons, then the single output: 4 paths per sample.
+    first_weight = model.named_parameters()[0][1]
+    assert explain(loss, first_weight).count == 4 * samples
+
+
+def test_readme_explain_output_is_current() -> None:
+    """docs/explain.txt, quoted in the README, is what the library prints for the examples today."""
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    spec = importlib.util.spec_from_file_location("make_docs", docs / "make_docs.py")
+    assert spec and spec.loader
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    text = (docs / "explain.txt").read_text(encoding="utf-8")
+    assert text == build.explain_text()
+    # and the numbers in it are the gradients, worked out by hand. Seed network: C = (a2 - 1)^2
+    x, W1, b1, W2, b2 = 1.5, 0.8, -0.5, -1.2, 0.3
+    a1 = sig(W1 * x + b1)
+    a2 = sig(W2 * a1 + b2)
+    hand = 2 * (a2 - 1) * a2 * (1 - a2) * W2 * a1 * (1 - a1) * x
+    final = re.findall(r"^dC/dW1 = (\S+)$", text, re.M)
+    assert final and float(final[0]) == pytest.approx(hand, abs=5e-5)
+    # Diamond L = (a b + a)^2 at a = 2, b = -3: dL/da = 2 (a b + a) (b + 1) = 2 (-4) (-2) = 16
+    assert re.findall(r"^dL/da = (\S+)$", text, re.M) == ["16.0000"]
+    assert "sum over 2 paths from a to L" in text
+
+
+def test_unlabeled_nodes_are_named_and_defined() -> None:
+    x = Value(3.0, label="x")
+    y = named((x * 2.0).tanh(), "y")  # x * 2.0 has no label
+    text = str(explain(y, x))
+    m = re.search(r"dy/d(v\d+) \* d(v\d+)/dx", text)
+    assert m and m.group(1) == m.group(2)
+    assert f"where {m.group(1)} = x * 2.0 = 6.0000" in text
+
+
+def test_explanation_type_and_repr() -> None:
+    x, a, b, L = diamond(0.5)
+    e = explain(L, x)
+    assert isinstance(e, Explanation)
+    assert repr(e) == str(e) and repr(e).startswith("dL/dx = sum over 2 paths")
