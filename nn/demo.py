@@ -1,0 +1,321 @@
+"""Train an MLP on two moons (micrograd's demo) and write plots of what it learned.
+
+Run ``python -m nn.demo --help`` (or the ``chaingrad-demo`` console script). With the defaults
+it trains a 2-16-16-1 ReLU network with a hinge loss for 100 full-batch steps of SGD with
+momentum, prints the final accuracy, and writes into the output folder:
+
+* ``decision_boundary.png``: the learned decision regions with the training points,
+* ``loss.png``: loss and accuracy per step,
+* ``neuron.svg``: the graph of one first-layer neuron on one sample, with its gradients.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from autograd import RULES, Value, draw_dot
+
+from .data import make_moons
+from .losses import hinge
+from .module import MLP
+from .optim import SGD
+
+__all__ = [
+    "History",
+    "main",
+    "accuracy",
+    "loss_and_scores",
+    "train",
+    "plot_decision_boundary",
+    "plot_history",
+    "neuron_graph",
+]
+
+L2 = 1e-4  # weight of the L2 penalty added to the hinge loss, as in micrograd's demo
+
+
+@dataclass
+class History:
+    """Loss and accuracy after each training step."""
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+
+
+def loss_and_scores(
+    model: MLP, points: Sequence[Sequence[float]], labels: Sequence[int]
+) -> tuple[Value, list[Value]]:
+    """Mean hinge loss of the scores plus L2 times the sum of every parameter squared, and the scores."""
+    scores: list[Value] = [model(p) for p in points]  # type: ignore[misc]
+    params = model.parameters()
+    penalty = sum((p * p for p in params[1:]), params[0] * params[0])
+    return hinge(scores, labels) + L2 * penalty, scores
+
+
+def accuracy(scores: Sequence[Value | float], labels: Sequence[int]) -> float:
+    """The fraction of points on the right side of 0 (score > 0 means label +1)."""
+    right = sum((float(s) > 0) == (t > 0) for s, t in zip(scores, labels))
+    return right / len(labels)
+
+
+def train(
+    model: MLP,
+    points: Sequence[Sequence[float]],
+    labels: Sequence[int],
+    steps: int = 100,
+    lr: float = 0.5,
+    momentum: float = 0.9,
+    progress: bool = True,
+) -> History:
+    """Full-batch gradient descent, the learning rate decaying linearly from lr to lr/10."""
+    from tqdm import tqdm
+
+    optimizer = SGD(model.parameters(), lr=lr, momentum=momentum)
+    history = History()
+    bar = tqdm(range(steps), desc="training", unit="step", disable=not progress)
+    for k in bar:
+        loss, scores = loss_and_scores(model, points, labels)
+        acc = accuracy(scores, labels)
+        history.loss.append(loss.data)
+        history.accuracy.append(acc)
+        bar.set_postfix(loss=f"{loss.data:.4f}", acc=f"{acc:.0%}")
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.lr = lr * (1.0 - 0.9 * k / steps)
+        optimizer.step()  # p <- p - lr * (momentum * v + dL/dp)
+    bar.close()
+    _, scores = loss_and_scores(model, points, labels)
+    history.accuracy.append(accuracy(scores, labels))  # after the last update
+    return history
+
+
+def _scores_on_grid(model: MLP, xs: list[float], ys: list[float]) -> list[list[float]]:
+    """The model's score at every grid point, computed on floats from the trained weights."""
+    layers = [
+        ([[w.data for w in n.w] for n in layer.neurons], [n.b.data for n in layer.neurons],
+         layer.activation)
+        for layer in model.layers
+    ]
+    # The engine's own forward functions from the rule table, applied to plain floats.
+    act = {name: RULES[name].forward for name in ("relu", "tanh", "sigmoid")}
+    act["linear"] = lambda z: z
+    grid = []
+    for y in ys:
+        row = []
+        for x in xs:
+            a = [x, y]
+            for weights, biases, name in layers:
+                f = act[name]
+                a = [f(b + sum(w * ai for w, ai in zip(ws, a))) for ws, b in zip(weights, biases)]
+            row.append(a[0])
+        grid.append(row)
+    return grid
+
+
+def plot_decision_boundary(
+    model: MLP, points: Sequence[Sequence[float]], labels: Sequence[int], ax: Any, resolution: int = 120
+) -> None:
+    """Fill the plane by the model's predicted class and scatter the points on top."""
+    x_min = min(p[0] for p in points) - 0.5
+    x_max = max(p[0] for p in points) + 0.5
+    y_min = min(p[1] for p in points) - 0.5
+    y_max = max(p[1] for p in points) + 0.5
+    xs = [x_min + (x_max - x_min) * i / (resolution - 1) for i in range(resolution)]
+    ys = [y_min + (y_max - y_min) * i / (resolution - 1) for i in range(resolution)]
+    grid = _scores_on_grid(model, xs, ys)
+    ax.contourf(xs, ys, [[1.0 if s > 0 else 0.0 for s in row] for row in grid],
+                levels=[-0.5, 0.5, 1.5], colors=["#f4c7c3", "#c6dbef"], alpha=0.9)
+    ax.contour(xs, ys, grid, levels=[0.0], colors="k", linewidths=1.0)
+    for label, colour, marker in ((1, "#1f77b4", "o"), (-1, "#d62728", "s")):
+        chosen = [p for p, t in zip(points, labels) if t == label]
+        ax.scatter([p[0] for p in chosen], [p[1] for p in chosen], c=colour, marker=marker,
+                   s=22, edgecolors="k", linewidths=0.5, label=f"label {label:+d}")
+    ax.set_xlim(x_min, x_max)
+    ax.set_ylim(y_min, y_max)
+    ax.set_aspect("equal")
+    ax.legend(loc="lower left", fontsize=8)
+
+
+def plot_history(history: History, axes: Sequence[Any]) -> None:
+    """Loss per step on the first axes, accuracy on the second."""
+    loss_ax, acc_ax = axes
+    loss_ax.plot(range(len(history.loss)), history.loss, color="#1f77b4")
+    loss_ax.set_xlabel("step")
+    loss_ax.set_ylabel("loss (hinge + L2)")
+    loss_ax.set_yscale("log")
+    loss_ax.grid(alpha=0.3)
+    acc_ax.plot(range(len(history.accuracy)), [100 * a for a in history.accuracy], color="#2ca02c")
+    acc_ax.set_xlabel("step")
+    acc_ax.set_ylabel("training accuracy (%)")
+    acc_ax.set_ylim(0, 102)
+    acc_ax.grid(alpha=0.3)
+
+
+def neuron_graph(model: MLP, point: Sequence[float], label: int, of: str = "loss") -> Value:
+    """The output of neuron 0 of layer 0 on one sample, with `.grad` = d(of)/d(node) everywhere.
+
+    `of` is "loss" (the network's hinge loss on this sample, what a training step on it would
+    use) or "score" (the network's output). The backward pass runs through the very nodes that
+    are returned. Labels the neuron's inputs x1, x2, weights w1, w2, bias b, sum z and output a
+    (the labels stay on the model's parameters; they change nothing but drawings).
+    """
+    if of not in ("loss", "score"):
+        raise ValueError(f"neuron_graph: of must be 'loss' or 'score', got {of!r}")
+    first, *rest = model.layers
+    neuron = first.neurons[0]
+    x = [Value(v, label=f"x{i + 1}") for i, v in enumerate(point)]
+    for i, w in enumerate(neuron.w):
+        w.label = f"w{i + 1}"
+    neuron.b.label = "b"
+    hidden = [n(x) for n in first.neurons]
+    out = hidden[0]
+    out.label = "a"
+    z = out.operands[0] if out.rule is not None else None
+    if isinstance(z, Value):
+        z.label = "z"
+    for layer in rest:
+        hidden = layer(hidden)
+    model.zero_grad()
+    root = hinge(hidden[0], label) if of == "loss" else hidden[0]
+    root.backward()
+    return out
+
+
+def _telling_point(model: MLP, points: Sequence[Sequence[float]], labels: Sequence[int]) -> int:
+    """The point nearest the wrong side of the margin among those that switch neuron 0 on.
+
+    Its hinge loss is most likely nonzero, so the neuron's drawing shows gradients, not zeros.
+    """
+    neuron = model.layers[0].neurons[0]
+    w = [wi.data for wi in neuron.w]
+    on = [i for i, p in enumerate(points) if neuron.b.data + sum(a * b for a, b in zip(w, p)) > 0]
+    scores = _scores_on_points(model, points)
+    return min(on or range(len(points)), key=lambda i: labels[i] * scores[i])
+
+
+def _scores_on_points(model: MLP, points: Sequence[Sequence[float]]) -> list[float]:
+    return [float(model(list(p))) for p in points]  # type: ignore[arg-type]
+
+
+def _write_neuron_svg(model: MLP, point: Sequence[float], label: int, path: Path) -> None:
+    score = float(model(list(point)))  # type: ignore[arg-type]
+    of = "loss" if 1.0 - label * score > 0 else "score"  # outside the margin the loss is flat
+    out = neuron_graph(model, point, label, of=of)
+    what = "that point's hinge loss" if of == "loss" else "the network's score (the point is past the margin)"
+    graph = draw_dot(out, title=f"neuron 1 of layer 1 on the point ({point[0]:.2f}, {point[1]:.2f}), "
+                     f"label {label:+d}: gradients of {what}")
+    path.write_bytes(graph.pipe(format="svg"))
+    model.zero_grad()
+
+
+def _hidden_sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected sizes like 16,16; got {text!r}") from None
+    if not sizes or any(n < 1 for n in sizes):
+        raise argparse.ArgumentTypeError(f"expected positive sizes like 16,16; got {text!r}")
+    return sizes
+
+
+def _positive(kind: type) -> Any:
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a {kind.__name__}, got {text!r}") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+        return value
+
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of the demo."""
+    parser = argparse.ArgumentParser(
+        prog="chaingrad-demo" if Path(sys.argv[0]).stem == "chaingrad-demo" else "python -m nn.demo",
+        description="Train an MLP on two moons with chaingrad's scalar autodiff engine, "
+        "print the final accuracy and write plots into an output folder.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--steps", type=_positive(int), default=100, help="training steps (full batch)")
+    parser.add_argument("--seed", type=int, default=1, help="seed for the data and the initial weights")
+    parser.add_argument("--hidden", type=_hidden_sizes, default="16,16", metavar="SIZES",
+                        help="hidden layer sizes, comma-separated")
+    parser.add_argument("--lr", type=_positive(float), default=0.5,
+                        help="initial learning rate (decays linearly to lr/10)")
+    parser.add_argument("--momentum", type=float, default=0.9, help="SGD momentum in [0, 1)")
+    parser.add_argument("--n-samples", type=_positive(int), default=100, help="number of moon points")
+    parser.add_argument("--noise", type=float, default=0.1, help="standard deviation of the point noise")
+    parser.add_argument("--out", type=Path, default=Path("demo-output"), help="output folder")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the demo; returns the process exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        import matplotlib  # noqa: F401
+        import tqdm  # noqa: F401
+    except ImportError as e:
+        print(f"the demo needs {e.name}: pip install 'chaingrad[demo]'", file=sys.stderr)
+        return 1
+    if not 0.0 <= args.momentum < 1.0:
+        build_parser().error(f"--momentum must be in [0, 1), got {args.momentum}")
+    if args.n_samples < 2:
+        build_parser().error("--n-samples must be at least 2")
+
+    from matplotlib.figure import Figure  # no pyplot: no GUI backend, no global state
+
+    points, labels = make_moons(args.n_samples, noise=args.noise, seed=args.seed)
+    model = MLP(2, [*args.hidden, 1], activation="relu", rng=random.Random(args.seed))
+    n_params = len(model.parameters())
+    print(f"two moons: {len(points)} points; MLP 2-{'-'.join(map(str, args.hidden))}-1, "
+          f"{n_params} parameters; {args.steps} steps of SGD (lr {args.lr}, momentum {args.momentum})")
+    started = time.perf_counter()
+    history = train(model, points, labels, args.steps, args.lr, args.momentum,
+                    progress=not args.no_progress)
+    seconds = time.perf_counter() - started
+    final = history.accuracy[-1]
+    print(f"final accuracy: {final:.1%} ({round(final * len(labels))}/{len(labels)}), "
+          f"final loss: {history.loss[-1]:.4f}, training time: {seconds:.1f} s")
+
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+
+    fig = Figure(figsize=(6.4, 4.4), dpi=100)
+    ax = fig.add_subplot()
+    plot_decision_boundary(model, points, labels, ax)
+    ax.set_title(f"decision boundary after {args.steps} steps: {final:.0%} accuracy")
+    fig.tight_layout()
+    fig.savefig(out / "decision_boundary.png")
+    written.append(out / "decision_boundary.png")
+
+    fig = Figure(figsize=(9, 3.5), dpi=100)
+    plot_history(history, fig.subplots(1, 2))
+    fig.suptitle("training on two moons")
+    fig.tight_layout()
+    fig.savefig(out / "loss.png")
+    written.append(out / "loss.png")
+
+    i = _telling_point(model, points, labels)
+    _write_neuron_svg(model, points[i], labels[i], out / "neuron.svg")
+    written.append(out / "neuron.svg")
+
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

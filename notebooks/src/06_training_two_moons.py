@@ -1,0 +1,166 @@
+# %% [markdown]
+# # 6. Training: an MLP on two moons
+#
+# Everything so far was one forward and one backward pass. Training is those two passes in a
+# loop, followed each time by a small step of every parameter against its gradient:
+#
+# $$W' = W - \eta\, \frac{\partial L}{\partial W}.$$
+#
+# This is micrograd's demo: 100 points in two interleaving half-moons, labelled $+1$ and $-1$,
+# a 2-16-16-1 ReLU network, and a max-margin (hinge) loss with a little L2 regularisation:
+#
+# $$L = \frac1n \sum_i \max(0,\ 1 - t_i s_i) + \lambda \sum_p p^2, \qquad \lambda = 10^{-4},$$
+#
+# where $s_i$ is the network's score for point $i$ and $t_i = \pm 1$ its label. The same training
+# runs from the command line as `python -m nn.demo`.
+
+# %%
+import math
+import random
+
+import matplotlib.pyplot as plt
+
+import nn
+from autograd import draw_dot
+from nn.data import make_moons
+from nn.demo import History, L2, accuracy, loss_and_scores, neuron_graph, plot_decision_boundary, plot_history
+
+plt.rcParams["figure.dpi"] = 72
+
+X, y = make_moons(100, noise=0.1, seed=1)
+fig, ax = plt.subplots(figsize=(4.5, 3.2))
+for label, colour, marker in ((1, "#1f77b4", "o"), (-1, "#d62728", "s")):
+    ax.scatter([p[0] for p, t in zip(X, y) if t == label], [p[1] for p, t in zip(X, y) if t == label],
+               c=colour, marker=marker, s=18, edgecolors="k", linewidths=0.4, label=f"label {label:+d}")
+ax.set_aspect("equal")
+ax.legend(fontsize=8)
+plt.show()
+
+# %%
+model = nn.MLP(2, [16, 16, 1], activation="relu", rng=random.Random(0))
+params = model.parameters()
+print(model)
+print(len(params), "parameters")
+
+# %% [markdown]
+# ## One gradient by hand
+#
+# Before trusting the loop, check one gradient against a formula. The output neuron is linear,
+# $s_i = \sum_k w_k h_{ik} + b$, where $h_{ik}$ is the last hidden layer's activation $k$ for point
+# $i$. A hinge term $\max(0, 1 - t_i s_i)$ has slope $-t_i$ with respect to $s_i$ while the
+# point is inside the margin ($1 - t_i s_i > 0$) and slope 0 once it is safely outside. So
+#
+# $$\frac{\partial L}{\partial b} = \frac1n \sum_{i \in \text{margin}} (-t_i) + 2\lambda b, \qquad
+#   \frac{\partial L}{\partial w_k} = \frac1n \sum_{i \in \text{margin}} (-t_i)\, h_{ik} + 2\lambda w_k .$$
+#
+# Only the points inside the margin pull on the boundary; that is what "max-margin" means.
+
+# %%
+loss, scores = loss_and_scores(model, X, y)
+model.zero_grad()
+loss.backward()
+
+hidden = []
+for point in X:
+    h = list(point)
+    for layer in model.layers[:-1]:
+        h = layer(h)
+    hidden.append([a.data for a in h])
+out = model.layers[-1].neurons[0]
+margin = [1 - t * s.data > 0 for s, t in zip(scores, y)]
+n = len(X)
+hand_b = sum(-t for t, m in zip(y, margin) if m) / n + 2 * L2 * out.b.data
+hand_w = [sum(-t * h[k] for t, h, m in zip(y, hidden, margin) if m) / n + 2 * L2 * w.data for k, w in enumerate(out.w)]
+
+print(f"{sum(margin)} of {n} points inside the margin")
+print(f"dL/db:   hand {hand_b:+.12f}   engine {out.b.grad:+.12f}")
+print(f"dL/dw_1: hand {hand_w[0]:+.12f}   engine {out.w[0].grad:+.12f}")
+assert math.isclose(hand_b, out.b.grad, rel_tol=1e-9, abs_tol=1e-15)
+assert all(math.isclose(h, w.grad, rel_tol=1e-9, abs_tol=1e-15) for h, w in zip(hand_w, out.w))
+
+# %% [markdown]
+# ## Inside one neuron
+#
+# The first neuron of the first layer, on a training point where its ReLU is on, with the
+# gradients of that point's hinge loss: the numbers a step on this one point would use. The
+# neuron computes $z = w_1 x_1 + w_2 x_2 + b$ and $a = \mathrm{relu}(z)$; the edge labels are the
+# local derivatives. A weight's gradient is the gradient arriving at $a$, times
+# $\mathrm{relu}'(z)$, times the input that the weight multiplies.
+
+# %%
+neuron = model.layers[0].neurons[0]
+i = next(i for i, (x1, x2) in enumerate(X) if neuron.b.data + neuron.w[0].data * x1 + neuron.w[1].data * x2 > 0)
+a = neuron_graph(model, X[i], y[i])
+z = a.operands[0]
+print(f"point {i}: x = ({X[i][0]:.3f}, {X[i][1]:.3f}), label {y[i]:+d}, z = {z.data:.4f}")
+assert z.data > 0 and a.grad != 0.0
+assert math.isclose(neuron.w[0].grad, a.grad * 1.0 * X[i][0], rel_tol=1e-12)  # relu'(z) = 1 here
+assert math.isclose(neuron.w[1].grad, a.grad * 1.0 * X[i][1], rel_tol=1e-12)
+assert math.isclose(neuron.b.grad, a.grad * 1.0, rel_tol=1e-12)
+draw_dot(a)
+
+# %% [markdown]
+# ## One update by hand
+#
+# One step of gradient descent with learning rate $\eta$: every parameter moves by
+# $-\eta$ times its gradient. The gradients of the full loss are recomputed first (and zeroed
+# before that, since `backward` adds into `.grad`); the same happens before every step.
+
+# %%
+loss, scores = loss_and_scores(model, X, y)
+model.zero_grad()
+loss.backward()
+lr = 2.0
+before = [(p.data, p.grad) for p in params]
+for p in params:
+    p.data -= lr * p.grad
+for (w, g), p in zip(before[:3], params[:3]):
+    print(f"W = {w:+.6f}   dL/dW = {g:+.6f}   W' = W - {lr} * dL/dW = {p.data:+.6f}")
+assert all(p.data == w - lr * g for (w, g), p in zip(before, params))
+new_loss, _ = loss_and_scores(model, X, y)
+print(f"loss {loss.data:.4f} -> {new_loss.data:.4f}")
+assert new_loss.data < loss.data
+
+# %% [markdown]
+# ## The loop
+#
+# 100 steps on the full data set, the learning rate shrinking linearly from 2.0 to 0.2 (large
+# steps first, fine ones at the end), as in micrograd's demo.
+
+# %%
+history = History()
+steps = 100
+for k in range(steps):
+    loss, scores = loss_and_scores(model, X, y)           # forward
+    history.loss.append(loss.data)
+    history.accuracy.append(accuracy(scores, y))
+    model.zero_grad()
+    loss.backward()                                       # backward
+    lr = 2.0 * (1.0 - 0.9 * k / steps)
+    for p in params:
+        p.data -= lr * p.grad                             # W' = W - lr * dL/dW
+    if k % 10 == 0 or k == steps - 1:
+        print(f"step {k:3d}  loss {loss.data:.4f}  accuracy {history.accuracy[-1]:.0%}")
+
+loss, scores = loss_and_scores(model, X, y)
+final = accuracy(scores, y)
+history.accuracy.append(final)
+print(f"final accuracy: {final:.0%}")
+assert final >= 0.97
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
+plot_history(history, axes)
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ## The decision boundary
+#
+# The network's score is a piecewise-linear function of the plane (ReLUs are piecewise linear),
+# and its zero level set is the boundary between the two predicted classes.
+
+# %%
+fig, ax = plt.subplots(figsize=(5, 3.6))
+plot_decision_boundary(model, X, y, ax, resolution=80)
+plt.show()

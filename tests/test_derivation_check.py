@@ -1,0 +1,200 @@
+"""check_derivation: hand gradients are compared with the engine's, node by node in backward order."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+
+import nn
+from autograd import DerivationReport, Value, check_derivation
+from autograd.check import UnknownLabelError
+
+
+def sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def two_layer_net(x: float = 0.6, y: float = 0.2) -> tuple[Value, dict[str, Value]]:
+    """z1 = w1 x + b1, a1 = s(z1), z2 = w2 a1 + b2, a2 = s(z2), C = 1/2 (a2 - y)^2, all labelled."""
+    n = {
+        "x": Value(x, label="x"),
+        "y": Value(y, label="y"),
+        "w1": Value(0.9, label="w1"),
+        "b1": Value(-0.4, label="b1"),
+        "w2": Value(-1.3, label="w2"),
+        "b2": Value(0.25, label="b2"),
+    }
+    n["z1"] = n["w1"] * n["x"] + n["b1"]
+    n["a1"] = n["z1"].sigmoid()
+    n["z2"] = n["w2"] * n["a1"] + n["b2"]
+    n["a2"] = n["z2"].sigmoid()
+    n["C"] = 0.5 * (n["a2"] - n["y"]) ** 2
+    for name, node in n.items():
+        node.label = name
+    return n["C"], n
+
+
+def hand_floats(x: float = 0.6, y: float = 0.2) -> dict[str, float]:
+    """The same network's gradients, derived on paper and evaluated with plain floats."""
+    w1, b1, w2, b2 = 0.9, -0.4, -1.3, 0.25
+    a1 = sigmoid(w1 * x + b1)
+    a2 = sigmoid(w2 * a1 + b2)
+    dz2 = (a2 - y) * a2 * (1 - a2)
+    dz1 = dz2 * w2 * a1 * (1 - a1)
+    return {
+        "dC/da2": a2 - y,
+        "dC/dz2": dz2,
+        "dC/dw2": dz2 * a1,
+        "dC/db2": dz2,
+        "dC/da1": dz2 * w2,
+        "dC/dz1": dz1,
+        "dC/dw1": dz1 * x,
+        "dC/db1": dz1,
+    }
+
+
+def test_correct_hand_formulas_agree_everywhere():
+    C, _ = two_layer_net()
+    report = check_derivation(C, hand_floats())
+    assert isinstance(report, DerivationReport)
+    assert report.ok and bool(report)
+    assert report.first_divergence is None
+    assert len(report.rows) == 8
+    assert "all 8 hand gradients of C agree" in str(report)
+
+
+def test_rows_come_in_backward_order():
+    C, _ = two_layer_net()
+    report = check_derivation(C, dict(reversed(list(hand_floats().items()))))
+    steps = [row.step for row in report.rows]
+    assert steps == sorted(steps)
+    names = [row.name for row in report.rows]
+    assert names.index("dC/da2") < names.index("dC/dz2") < names.index("dC/da1") < names.index("dC/dw1")
+
+
+def test_a_planted_wrong_formula_is_found_at_its_node():
+    C, n = two_layer_net()
+    hand = hand_floats()
+    correct = hand["dC/dw1"]
+    hand["dC/dw1"] = hand["dC/dz1"] * n["a1"].data  # wrong input: a1 instead of x
+    report = check_derivation(C, hand)
+    assert not report.ok
+    first = report.first_divergence
+    assert first is not None
+    assert (first.name, first.node) == ("dC/dw1", "w1")
+    assert first.hand == pytest.approx(hand["dC/dz1"] * n["a1"].data)
+    assert first.engine == pytest.approx(correct, rel=1e-12)
+    assert [row.name for row in report.disagreements] == ["dC/dw1"]
+    # The engine's value is the sum of its chain-rule terms; here one term through z1.
+    assert sum(f.value for f in first.factors) == pytest.approx(first.engine, rel=1e-12)
+    (term,) = first.factors
+    assert term.upstream == "z1"
+    assert term.upstream_grad == pytest.approx(hand["dC/dz1"], rel=1e-12)
+    assert [loc.rule for loc in term.locals] == ["add", "mul"]
+    assert term.locals[-1].formula == "x" and term.locals[-1].value == 0.6
+    text = str(report)
+    assert "first divergence at dC/dw1" in text and "dC/dz1 agrees with the engine" in text
+
+
+def test_the_first_divergence_is_the_one_nearest_the_output():
+    C, _ = two_layer_net()
+    hand = hand_floats()
+    hand["dC/dz2"] *= 2.0  # upstream mistake...
+    hand["dC/dz1"] *= 2.0  # ...carried down
+    report = check_derivation(C, hand)
+    assert report.first_divergence is not None and report.first_divergence.name == "dC/dz2"
+    assert [row.name for row in report.disagreements] == ["dC/dz2", "dC/dz1"]
+
+
+def test_hand_values_can_be_formulas_of_the_forward_values():
+    C, _ = two_layer_net()
+
+    def dz2(v):
+        return (v["a2"] - v["y"]) * v["a2"] * (1 - v["a2"])
+
+    report = check_derivation(
+        C,
+        {
+            "z2": dz2,  # a bare label
+            "∂C/∂w2": lambda v: dz2(v) * v["a1"],  # curly d
+            "dC/db2": lambda v: Value(dz2(v)),  # a Value result is read as its data
+        },
+    )
+    assert report.ok, report
+
+
+def test_hand_keys_can_be_the_nodes_themselves():
+    C, n = two_layer_net()
+    report = check_derivation(C, {n["w2"]: hand_floats()["dC/dw2"]})
+    assert report.ok and report.rows[0].name == "dC/dw2"
+
+
+def test_grads_of_the_graph_are_left_untouched():
+    C, n = two_layer_net()
+    n["w1"].grad = 7.0
+    check_derivation(C, hand_floats())
+    assert n["w1"].grad == 7.0
+    assert all(node.grad == 0.0 for name, node in n.items() if name != "w1")
+
+
+def test_a_node_used_twice_has_one_term_per_use():
+    x = Value(1.5, label="x")
+    out = x * x + x
+    out.label = "f"
+    report = check_derivation(out, {"df/dx": 2 * 1.5})  # forgot the + 1
+    first = report.first_divergence
+    assert first is not None and first.engine == pytest.approx(4.0)
+    assert len(first.factors) == 3
+    assert sum(f.value for f in first.factors) == pytest.approx(4.0)
+
+
+def test_unknown_names_list_the_labels():
+    C, _ = two_layer_net()
+    with pytest.raises(UnknownLabelError, match="'a1', 'a2', 'b1'"):
+        check_derivation(C, {"dC/dz3": 1.0})
+    with pytest.raises(KeyError, match="no node is labelled 'a3'"):
+        check_derivation(C, {"dC/dz2": lambda v: v["a3"]})
+
+
+def test_labels_shared_by_several_nodes_are_refused_when_used():
+    a, b = Value(1.0, label="w"), Value(2.0, label="w")
+    out = a * b
+    with pytest.raises(ValueError, match="2 nodes are labelled 'w'"):
+        check_derivation(out, {"w": 2.0})
+
+
+def test_bad_arguments_are_explained():
+    C, _ = two_layer_net()
+    with pytest.raises(TypeError, match="output must be a Value"):
+        check_derivation(1.0, {"x": 1.0})  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="hand is empty"):
+        check_derivation(C, {})
+    with pytest.raises(ValueError, match="not a finite number"):
+        check_derivation(C, {"w1": float("nan")})
+    outsider = Value(1.0)
+    with pytest.raises(ValueError, match="not part of the output's graph"):
+        check_derivation(C, {outsider: 0.0})
+
+
+def test_terms_stop_at_immediate_consumers_when_paths_explode():
+    model = nn.MLP(2, [6, 6, 1], activation="tanh", rng=random.Random(0))
+    loss = (model([0.5, -0.3]) - 1.0) ** 2
+    loss.label = "loss"
+    w = model.layers[0].neurons[0].w[0]
+    w.label = "w"
+    report = check_derivation(loss, {"w": 0.0})
+    row = report.rows[0]
+    assert sum(f.value for f in row.factors) == pytest.approx(row.engine, rel=1e-9, abs=1e-15)
+
+
+def test_notebook_displays_carry_the_numbers():
+    C, _ = two_layer_net()
+    hand = hand_floats()
+    hand["dC/db1"] = 0.0
+    report = check_derivation(C, hand)
+    md, page = report._repr_markdown_(), report._repr_html_()
+    assert "dC/db1" in md and "❌" in md and "First divergence" in md
+    assert "<table>" in page and "DIFF" in page
+    assert report["dC/db1"].engine == pytest.approx(hand_floats()["dC/db1"])
