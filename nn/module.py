@@ -7,7 +7,7 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Union
 
-from autograd import Value
+from autograd import Value, dot
 from autograd.value import as_number
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS"]
@@ -36,6 +36,15 @@ def _check_size(n: object, what: str) -> int:
     if n < 1:
         raise ValueError(f"{what} must be >= 1, got {n}")
     return n
+
+
+def _fused(fused: bool) -> dict[str, bool]:
+    """`fused` appears in a config (and so in saved files) only when it is on."""
+    return {"fused": True} if fused else {}
+
+
+def _fused_repr(fused: bool) -> str:
+    return ", fused=True" if fused else ""
 
 
 class Module:
@@ -72,7 +81,8 @@ class Module:
         named = self.named_parameters()
         expected = [name for name, _ in named]
         missing = [k for k in expected if k not in state]
-        unexpected = [k for k in state if k not in set(expected)]
+        known = set(expected)
+        unexpected = [k for k in state if k not in known]
         if missing or unexpected:
             raise ValueError(
                 f"state does not match {type(self).__name__} with {len(expected)} parameters: "
@@ -96,13 +106,23 @@ class Module:
 
 
 class Neuron(Module):
-    """activation(w . x + b) for `nin` inputs."""
+    """activation(w . x + b) for `nin` inputs.
+
+    By default the sum is recorded as it reads, b + w0*x0 + w1*x1 + ..., one node per multiply
+    and add, so a drawing shows every step. ``fused=True`` records it as ONE `autograd.dot`
+    node instead: the same numbers and gradients, several times faster, but opaque in a drawing.
+    """
 
     def __init__(
-        self, nin: int, activation: str = "relu", rng: random.Random | None = None
+        self,
+        nin: int,
+        activation: str = "relu",
+        rng: random.Random | None = None,
+        fused: bool = False,
     ) -> None:
         self.nin = _check_size(nin, "nin")
         self.activation = _check_activation(activation)
+        self.fused = bool(fused)
         # The module-level functions of `random` follow random.seed(); an explicit rng isolates.
         uniform = rng.uniform if rng is not None else random.uniform
         # Uniform in +-1/sqrt(nin), as PyTorch's nn.Linear: sums start at a moderate scale.
@@ -114,9 +134,12 @@ class Neuron(Module):
         if isinstance(x, (Value, int, float)) or len(x) != self.nin:
             got = len(x) if hasattr(x, "__len__") else f"a {type(x).__name__}"
             raise ValueError(f"Neuron expects a sequence of {self.nin} inputs, got {got}")
-        z = self.b
-        for wi, xi in zip(self.w, x):
-            z = z + wi * xi
+        if self.fused:  # one node: b * 1.0 + w0 * x0 + w1 * x1 + ..., summed in that order
+            z = dot((self.b, *self.w), (1.0, *x))
+        else:
+            z = self.b
+            for wi, xi in zip(self.w, x):
+                z = z + wi * xi
         act = ACTIVATIONS[self.activation]
         return z if act is None else act(z)
 
@@ -124,22 +147,28 @@ class Neuron(Module):
         return [(f"w.{i}", w) for i, w in enumerate(self.w)] + [("b", self.b)]
 
     def config(self) -> dict[str, Any]:
-        return {"nin": self.nin, "activation": self.activation}
+        return {"nin": self.nin, "activation": self.activation, **_fused(self.fused)}
 
     def __repr__(self) -> str:
-        return f"Neuron(nin={self.nin}, activation={self.activation!r})"
+        return f"Neuron(nin={self.nin}, activation={self.activation!r}{_fused_repr(self.fused)})"
 
 
 class Layer(Module):
     """`nout` neurons reading the same `nin` inputs; always returns a list of `nout` Values."""
 
     def __init__(
-        self, nin: int, nout: int, activation: str = "relu", rng: random.Random | None = None
+        self,
+        nin: int,
+        nout: int,
+        activation: str = "relu",
+        rng: random.Random | None = None,
+        fused: bool = False,
     ) -> None:
         self.nin = _check_size(nin, "nin")
         self.nout = _check_size(nout, "nout")
         self.activation = _check_activation(activation)
-        self.neurons = [Neuron(nin, activation, rng) for _ in range(nout)]
+        self.fused = bool(fused)
+        self.neurons = [Neuron(nin, activation, rng, fused) for _ in range(nout)]
 
     def __call__(self, x: Sequence[Input]) -> list[Value]:
         if isinstance(x, (Value, int, float)) or len(x) != self.nin:
@@ -155,10 +184,13 @@ class Layer(Module):
         ]
 
     def config(self) -> dict[str, Any]:
-        return {"nin": self.nin, "nout": self.nout, "activation": self.activation}
+        return {"nin": self.nin, "nout": self.nout, "activation": self.activation, **_fused(self.fused)}
 
     def __repr__(self) -> str:
-        return f"Layer(nin={self.nin}, nout={self.nout}, activation={self.activation!r})"
+        return (
+            f"Layer(nin={self.nin}, nout={self.nout}, activation={self.activation!r}"
+            f"{_fused_repr(self.fused)})"
+        )
 
 
 class MLP(Module):
@@ -174,6 +206,7 @@ class MLP(Module):
         activation: str = "relu",
         output_activation: str = "linear",
         rng: random.Random | None = None,
+        fused: bool = False,
     ) -> None:
         self.nin = _check_size(nin, "nin")
         if isinstance(nouts, (int, str)) or not isinstance(nouts, Sequence) or not nouts:
@@ -181,10 +214,11 @@ class MLP(Module):
         self.nouts = [_check_size(n, f"nouts[{i}]") for i, n in enumerate(nouts)]
         self.activation = _check_activation(activation)
         self.output_activation = _check_activation(output_activation)
+        self.fused = bool(fused)
         sizes = [nin, *self.nouts]
         last = len(self.nouts) - 1
         self.layers = [
-            Layer(sizes[i], sizes[i + 1], output_activation if i == last else activation, rng)
+            Layer(sizes[i], sizes[i + 1], output_activation if i == last else activation, rng, fused)
             for i in range(len(self.nouts))
         ]
 
@@ -207,6 +241,7 @@ class MLP(Module):
             "nouts": list(self.nouts),
             "activation": self.activation,
             "output_activation": self.output_activation,
+            **_fused(self.fused),
         }
 
     def __repr__(self) -> str:

@@ -1,0 +1,140 @@
+"""Reference tools for the engine tests, written without any use of `autograd`.
+
+* `R`: a plain-float stand-in for `Value` (same operators and methods, computed with `math`),
+  so one expression written as a lambda can be evaluated by the engine, by PyTorch and here.
+* `central_difference` / `numeric_gradient`: float64 finite differences (5-point stencil).
+* `torch_or_skip` / `torch_gradient`: PyTorch float64 as a second independent reference.
+* `close`: the tolerance used when comparing a derivative against a finite difference.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import pytest
+
+
+def sigmoid(x: float) -> float:
+    """Logistic function on a plain float, stable on both sides."""
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _v(x: object) -> float:
+    return x.v if isinstance(x, R) else float(x)  # type: ignore[arg-type]
+
+
+class R:
+    """A float with Value's interface (operators, exp/log/tanh/sigmoid/relu), computed by `math`.
+
+    It also records facts about the evaluation so randomized tests can reject points where a
+    finite difference is unreliable: the smallest |argument| given to relu and the largest |value|.
+    """
+
+    __slots__ = ("v", "log_book")
+
+    def __init__(self, v: float, log_book: dict | None = None) -> None:
+        self.v = float(v)
+        self.log_book = log_book if log_book is not None else {"relu_min": math.inf, "max_abs": 0.0}
+
+    def _new(self, v: float) -> R:
+        book = self.log_book
+        book["max_abs"] = max(book["max_abs"], abs(v))
+        return R(v, book)
+
+    def __add__(self, o: object) -> R:
+        return self._new(self.v + _v(o))
+
+    def __radd__(self, o: object) -> R:
+        return self._new(_v(o) + self.v)
+
+    def __sub__(self, o: object) -> R:
+        return self._new(self.v - _v(o))
+
+    def __rsub__(self, o: object) -> R:
+        return self._new(_v(o) - self.v)
+
+    def __mul__(self, o: object) -> R:
+        return self._new(self.v * _v(o))
+
+    def __rmul__(self, o: object) -> R:
+        return self._new(_v(o) * self.v)
+
+    def __truediv__(self, o: object) -> R:
+        return self._new(self.v / _v(o))
+
+    def __rtruediv__(self, o: object) -> R:
+        return self._new(_v(o) / self.v)
+
+    def __neg__(self) -> R:
+        return self._new(-self.v)
+
+    def __pow__(self, o: object) -> R:
+        return self._new(math.pow(self.v, _v(o)))
+
+    def __rpow__(self, o: object) -> R:
+        return self._new(math.pow(_v(o), self.v))
+
+    def exp(self) -> R:
+        return self._new(math.exp(self.v))
+
+    def log(self) -> R:
+        return self._new(math.log(self.v))
+
+    def tanh(self) -> R:
+        return self._new(math.tanh(self.v))
+
+    def sigmoid(self) -> R:
+        return self._new(sigmoid(self.v))
+
+    def relu(self) -> R:
+        book = self.log_book
+        book["relu_min"] = min(book["relu_min"], abs(self.v))
+        return self._new(self.v if self.v > 0 else 0.0)
+
+
+def evaluate(fn: Callable[..., object], point: Sequence[float]) -> tuple[float, dict]:
+    """fn evaluated on plain floats (through `R`); returns the value and the evaluation's log book."""
+    book = {"relu_min": math.inf, "max_abs": max((abs(x) for x in point), default=0.0)}
+    out = fn(*[R(x, book) for x in point])
+    return _v(out), book
+
+
+def central_difference(fn: Callable[..., object], point: Sequence[float], i: int, h: float = 1e-5) -> float:
+    """d fn / d point[i] by the 5-point central stencil (error O(h^4)), all in float64."""
+    def at(delta: float) -> float:
+        shifted = list(point)
+        shifted[i] = point[i] + delta
+        return evaluate(fn, shifted)[0]
+
+    return (-at(2 * h) + 8 * at(h) - 8 * at(-h) + at(-2 * h)) / (12 * h)
+
+
+def numeric_gradient(fn: Callable[..., object], point: Sequence[float], h: float = 1e-5) -> list[float]:
+    """Every partial derivative of fn at point by central differences."""
+    return [central_difference(fn, point, i, h) for i in range(len(point))]
+
+
+def close(engine: float, numeric: float, value_scale: float = 1.0, rel: float = 1e-6) -> bool:
+    """Whether a derivative agrees with its finite-difference estimate.
+
+    The absolute part scales with |f| because the stencil's rounding error is ~ eps * |f| / h.
+    """
+    return abs(engine - numeric) <= rel * abs(numeric) + 1e-9 * (1.0 + abs(value_scale))
+
+
+def torch_or_skip():
+    """Import torch, or skip the calling test cleanly when it is not installed."""
+    return pytest.importorskip("torch")
+
+
+def torch_gradient(fn: Callable[..., object], point: Sequence[float]) -> tuple[float, list[float]]:
+    """fn's value and gradient at point, computed by PyTorch in float64 (skips without torch)."""
+    torch = torch_or_skip()
+    leaves = [torch.tensor(float(x), dtype=torch.float64, requires_grad=True) for x in point]
+    out = fn(*leaves)
+    grads = torch.autograd.grad(out, leaves, allow_unused=True)
+    return float(out.detach()), [0.0 if g is None else float(g) for g in grads]
