@@ -50,39 +50,43 @@ def _collect(root: Value) -> tuple[list[Value], list[Value]]:
     leaves: list[Value] = []
     stack: list[Value | None] = [root]
     push, pop = stack.append, stack.pop
-    while stack:
-        node = pop()
-        if node is None:  # marker: every input of the node below it is already ordered
-            interior.append(pop())  # type: ignore[arg-type]
-            continue
-        if node._g is not None:  # pushed twice before it was expanded: already done
-            continue
-        node._g = 0.0
-        push(node)
-        push(None)
-        # Push the operands not reached yet (this runs once per edge, so it is unrolled).
-        a, b = node._a, node._b
-        if type(b) is Value and b._g is None:
-            if b._rule is None:
-                b._g = 0.0
-                leaves.append(b)
-            else:
-                push(b)
-        if type(a) is Value:
-            if a._g is None:
-                if a._rule is None:
-                    a._g = 0.0
-                    leaves.append(a)
+    try:
+        while stack:
+            node = pop()
+            if node is None:  # marker: every input of the node below it is already ordered
+                interior.append(pop())  # type: ignore[arg-type]
+                continue
+            if node._g is not None:  # pushed twice before it was expanded: already done
+                continue
+            node._g = 0.0
+            push(node)
+            push(None)
+            # Push the operands not reached yet (this runs once per edge, so it is unrolled).
+            a, b = node._a, node._b
+            if type(b) is Value and b._g is None:
+                if b._rule is None:
+                    b._g = 0.0
+                    leaves.append(b)
                 else:
-                    push(a)
-        elif type(a) is tuple:  # a dot node: its operands are two tuples
-            for x in (*b, *a):
-                if type(x) is Value and x._g is None:
-                    if x._rule is None:
-                        x._g = 0.0
-                        leaves.append(x)
+                    push(b)
+            if type(a) is Value:
+                if a._g is None:
+                    if a._rule is None:
+                        a._g = 0.0
+                        leaves.append(a)
                     else:
-                        push(x)
+                        push(a)
+            elif type(a) is tuple:  # a dot node: its operands are two tuples
+                for x in (*b, *a):
+                    if type(x) is Value and x._g is None:
+                        if x._rule is None:
+                            x._g = 0.0
+                            leaves.append(x)
+                        else:
+                            push(x)
+    except BaseException:  # e.g. Ctrl-C in a huge graph: leave no visited marks behind
+        _clear(interior, leaves, [x for x in stack if x is not None])
+        raise
     return interior, leaves
 
 
