@@ -302,3 +302,48 @@ def test_backward_that_raises_adds_nothing_to_any_grad():
         assert (x.grad, y.grad, out.grad) == (0.0, 0.0, 0.0)
     else:  # the alternative convention: an infinite slope, as torch
         assert x.grad == math.inf and y.grad == 3.0
+
+
+@contextmanager
+def interrupt_in(function_name: str, after_lines: int):
+    """Raise KeyboardInterrupt inside `function_name` after it has run `after_lines` lines.
+
+    A trace function's exception surfaces in the traced frame, as Ctrl-C would at that line.
+    """
+    seen = 0
+
+    def in_frame(frame, event, arg):
+        nonlocal seen
+        if event == "line":
+            seen += 1
+            if seen == after_lines:
+                raise KeyboardInterrupt
+        return in_frame
+
+    def on_call(frame, event, arg):
+        return in_frame if frame.f_code.co_name == function_name else None
+
+    previous = sys.gettrace()
+    sys.settrace(on_call)
+    try:
+        yield
+    finally:
+        sys.settrace(previous)
+
+
+@pytest.mark.parametrize(
+    "phase, after_lines",
+    [("_collect", 20), ("_collect", 40), ("_collect", 80), ("backpropagate", 10), ("backpropagate", 60)],
+)
+def test_backward_interrupted_midway_leaves_the_graph_as_before(phase, after_lines):
+    """Ctrl-C while ordering the graph or applying the rules adds nothing to any .grad, and the
+    next backward is complete and correct (no node is left marked as visited)."""
+    nodes = shared_graph()
+    fresh = shared_graph()
+    fresh[-1].backward()
+    with pytest.raises(KeyboardInterrupt):
+        with interrupt_in(phase, after_lines):
+            nodes[-1].backward()
+    assert [n.grad for n in nodes] == [0.0] * len(nodes)
+    nodes[-1].backward()
+    assert [n.grad for n in nodes] == [n.grad for n in fresh]
