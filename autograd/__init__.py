@@ -8,11 +8,11 @@ from .check import (
     check_derivation,
     gradcheck,
 )
-from .rules import RULES, Rule
+from .explain import explain
 from .replay import Tape, record
+from .rules import RULES, Rule
 from .value import Value, dot
-from .explain import explain  # noqa: E402  (after Value: it builds on the engine)
-from .viz import draw_dot  # noqa: E402
+from .viz import draw_dot
 
 __all__ = [
     "Value",

@@ -7,7 +7,6 @@ import math
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Union
 
 from .backward import grad, topological_order
 from .value import Number, Value, as_number
@@ -141,7 +140,7 @@ def _scalar_output(f: Callable[..., Value], args: list[Value]) -> Value:
 # Checking a learner's hand derivation against the engine, node by node.
 # ---------------------------------------------------------------------------------------------
 
-HandValue = Union[Number, Value, Callable[[Mapping[str, float]], object]]
+HandValue = Number | Value | Callable[[Mapping[str, float]], object]
 """A hand gradient: a number, or a function of the forward values (a mapping label -> data)."""
 
 _MAX_PATHS = 32  # more chain-rule paths than this to labelled nodes: show immediate consumers

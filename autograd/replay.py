@@ -229,7 +229,7 @@ def _generate(order: list[Value], inputs: list[Value], parameters: list[Value]) 
             grads[id(operand)] = target = "g" + variables[id(operand)]
             backward.append(f"    {target} = {term}")
 
-    for k, node in enumerate(reversed(interior)):
+    for node in reversed(interior):
         rule, g = node._rule, grads[id(node)]
         for a, b in _pairs(node):
             for i, operand in enumerate((a, b)[: rule.arity]):

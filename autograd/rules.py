@@ -28,8 +28,9 @@ from __future__ import annotations
 import math
 import operator
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Union
+from typing import Any
 
 __all__ = ["Rule", "RULES", "log"]
 
@@ -115,7 +116,7 @@ class Rule:
 
     name: str
     symbol: str
-    forward: Union[Callable[..., float], str]
+    forward: Callable[..., float] | str
     derivatives: tuple[str, ...]
     note: str = ""
     variadic: bool = False

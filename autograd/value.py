@@ -11,7 +11,7 @@ from .rules import RULES, Rule
 
 __all__ = ["Value", "Number", "Operand", "dot"]
 
-Number = Union[int, float]
+Number = int | float
 Operand = Union["Value", int, float]
 
 _INF = math.inf

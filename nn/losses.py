@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Union
 
 from autograd import Value
 from autograd.value import as_number
 
 __all__ = ["mse", "bce", "hinge"]
 
-Prediction = Union[Value, float, int]
-Predictions = Union[Prediction, Sequence[Prediction]]
-Targets = Union[float, int, Sequence[Union[float, int]]]
+Prediction = Value | float | int
+Predictions = Prediction | Sequence[Prediction]
+Targets = float | int | Sequence[float | int]
 
 
 def _pairs(name: str, predictions: Predictions, targets: Targets) -> list[tuple[Prediction, float]]:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Union
+from typing import Any
 
 from autograd import Value, dot
 from autograd.value import as_number
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS"]
 
-Input = Union[Value, int, float]
+Input = Value | int | float
 
 #: The activation functions a Neuron can apply to its weighted sum, by name.
 ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {

@@ -18,7 +18,10 @@ def names(message: str, *words: str) -> bool:
 
 @pytest.mark.parametrize(
     "data, type_name",
-    [("a", "str"), (None, "NoneType"), ([1], "list"), (True, "bool"), (False, "bool"), (1 + 2j, "complex"), (b"1", "bytes"), ((1.0,), "tuple")],
+    [
+        ("a", "str"), (None, "NoneType"), ([1], "list"), (True, "bool"),
+        (False, "bool"), (1 + 2j, "complex"), (b"1", "bytes"), ((1.0,), "tuple"),
+    ],
 )
 def test_value_of_a_non_number_raises_type_error_naming_the_type(data, type_name):
     with pytest.raises(TypeError) as info:
@@ -33,7 +36,9 @@ def test_value_of_a_non_finite_number_raises_value_error(data):
     assert repr(data) in str(info.value)
 
 
-@pytest.mark.parametrize("other, type_name", [("a", "str"), (None, "NoneType"), ([1.0], "list"), (True, "bool"), (1j, "complex")])
+@pytest.mark.parametrize(
+    "other, type_name", [("a", "str"), (None, "NoneType"), ([1.0], "list"), (True, "bool"), (1j, "complex")]
+)
 @pytest.mark.parametrize("op", ["+", "-", "*", "/", "**"])
 def test_operand_of_a_non_number_raises_type_error_on_either_side(op, other, type_name):
     x = Value(2.0)  # noqa: F841 (read by the eval below)

@@ -52,7 +52,8 @@ def test_constant_on_either_side_gives_the_same_derivative_as_a_frozen_value(op)
     """x (op) c and c (op) x with a plain number c agree with c wrapped in a Value that gets a grad too."""
     import operator
 
-    f = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv, "pow": operator.pow}[op]
+    ops = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv, "pow": operator.pow}
+    f = ops[op]
     x0, c0 = 1.7, 2.3
     for left in (True, False):
         x, c_value = Value(x0), Value(c0)
@@ -62,7 +63,7 @@ def test_constant_on_either_side_gives_the_same_derivative_as_a_frozen_value(op)
         (f(c_value, x) if left else f(x, c_value)).backward()
         assert g_const == x.grad
         # and the constant's own partial derivative is the hand formula, from the Value version
-        n = numeric_gradient(lambda a, b: f(b, a) if left else f(a, b), [x0, c0])
+        n = numeric_gradient(lambda a, b, left=left: f(b, a) if left else f(a, b), [x0, c0])
         assert close(x.grad, n[0]) and close(c_value.grad, n[1])
 
 

@@ -223,7 +223,9 @@ def corrupt_states(good: dict) -> list[tuple[str, object]]:
     del missing[keys[0]]
     extra = dict(good, **{"layers.9.neurons.0.b": 0.0})
     out = [("missing key", missing), ("unexpected key", extra)]
-    for label, bad in [("nan", math.nan), ("inf", math.inf), ("string", "0.5"), ("None", None), ("bool", True), ("list", [0.5])]:
+    for label, bad in [
+        ("nan", math.nan), ("inf", math.inf), ("string", "0.5"), ("None", None), ("bool", True), ("list", [0.5])
+    ]:
         out.append((label, dict(good, **{keys[-1]: bad})))  # the LAST entry is bad
     return out
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import math
 
+from gradtools import evaluate, numeric_gradient
 from hypothesis import assume, given, note
 from hypothesis import strategies as st
-from gradtools import evaluate, numeric_gradient
 
 from autograd import Value
 

@@ -150,12 +150,12 @@ def test_seed002_layer_network_gradients_match_backprop_equations(seed):
     C = 0.5 * sum((yj - aj) ** 2 for yj, aj in zip(y, a))
     C.backward()
 
-    # the same network in plain floats: w[l][j][k] = weight of neuron j in layer l from input k
+    # the same network in plain floats: w[li][j][k] = weight of neuron j in layer li from input k
     w = [[[wi.data for wi in n.w] for n in layer.neurons] for layer in layers]
     b = [[n.b.data for n in layer.neurons] for layer in layers]
     acts, zs = [x], []
-    for l in range(2):
-        z = [sum(w[l][j][k] * acts[-1][k] for k in range(len(acts[-1]))) + b[l][j] for j in range(len(b[l]))]
+    for li in range(2):
+        z = [sum(w[li][j][k] * acts[-1][k] for k in range(len(acts[-1]))) + b[li][j] for j in range(len(b[li]))]
         zs.append(z)
         acts.append([sig(v) for v in z])
     # BP1: delta^L_j = dC/da^L_j * sigma'(z^L_j), with dC/da^L_j = a^L_j - y_j
@@ -163,11 +163,11 @@ def test_seed002_layer_network_gradients_match_backprop_equations(seed):
     # BP2: dC/da^(l-1)_k = sum_j delta^l_j w^l_jk ; delta^(l-1)_k = that * sigma'(z^(l-1)_k)
     delta[0] = [sum(delta[1][j] * w[1][j][k] for j in range(2)) * dsig(zs[0][k]) for k in range(4)]
     assert math.isclose(C.data, 0.5 * sum((y[j] - acts[2][j]) ** 2 for j in range(2)), rel_tol=1e-12)
-    for l, layer in enumerate(layers):
+    for li, layer in enumerate(layers):
         for j, neuron in enumerate(layer.neurons):
-            assert same(neuron.b.grad, delta[l][j])  # BP3: dC/db^l_j = delta^l_j
+            assert same(neuron.b.grad, delta[li][j])  # BP3: dC/db^l_j = delta^l_j
             for k, wjk in enumerate(neuron.w):
-                assert same(wjk.grad, delta[l][j] * acts[l][k])  # BP4: dC/dw^l_jk = delta^l_j a^(l-1)_k
+                assert same(wjk.grad, delta[li][j] * acts[li][k])  # BP4: dC/dw^l_jk = delta^l_j a^(l-1)_k
 
 
 # -------------------------------------------------------------------------------------------------
