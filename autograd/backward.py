@@ -138,18 +138,21 @@ def _branch(rule: Rule) -> list[str]:
         pair = ["if type(A) is Value:", "    " + _add_to("A", da)]
         pair += ["if type(B) is Value:", "    " + _add_to("B", db)]
     else:
+        # Each branch reads only the operand values its derivatives use (mul by a constant: b).
+        def reads(names: str, derivative: str) -> list[str]:
+            return [f"{n} = {v}" for n, v in zip("ab", names.split()) if re.search(rf"\b{n}\b", derivative)]
+
         pair = [
             "if type(A) is Value:",
-            "    a = A.data",
             "    if type(B) is Value:",
-            "        b = B.data",
+            *["        " + x for x in reads("A.data B.data", da + " " + db)],
             "        " + _add_to("A", da),
             "        " + _add_to("B", db),
             "    else:  # B is a constant: no gradient to pass to it",
-            "        b = B",
+            *["        " + x for x in reads("A.data B", da)],
             "        " + _add_to("A", da),
             "else:  # A is a constant",
-            "    a, b = A, B.data",
+            *["    " + x for x in reads("A B.data", db)],
             "    " + _add_to("B", db),
         ]
     if rule.variadic:  # dot: the same for every pair (a_i, b_i)

@@ -15,6 +15,7 @@ Number = int | float
 Operand = Union["Value", int, float]
 
 _INF = math.inf
+_NEG_INF = -math.inf  # a constant: the hot paths below do not negate inf on every call
 
 
 def as_number(x: object, what: str) -> float:
@@ -103,7 +104,7 @@ class Value:
         if b is not None:
             args += (b.data if type(b) is Value else b,)
         data = rule.forward(*args)
-        if not -_INF < data < _INF:
+        if not _NEG_INF < data < _INF:
             _overflow(rule, args, data)
         out = _new_value(Value)
         out.data = data
@@ -244,7 +245,7 @@ def dot(a: Sequence[Operand], b: Sequence[Operand]) -> Value:
 # ---------------------------------------------------------------------------------------------
 
 _NEW_NODE = """
-    if not -_INF < data < _INF:
+    if not _NEG_INF < data < _INF:
         _overflow(RULE, {args}, data)
     out = _new_value(Value)  # a bare node: every slot is set below, as in _record
     out.data = data
@@ -263,7 +264,7 @@ _TEMPLATES = {
     a = self.data
     if type(other) is Value:
         b = other.data
-    elif type(other) is float and -_INF < other < _INF:
+    elif type(other) is float and _NEG_INF < other < _INF:
         b = other
     else:
         other = b = _operand(other)  # an int becomes a float; a non-number is refused
@@ -283,7 +284,7 @@ GENERATED: dict[str, str] = {}
 
 def _generate(name: str, template: str, rule: Rule, doc: str) -> None:
     source = _TEMPLATES[template].format(formula=rule.forward_source("a", "b"))
-    namespace = {"Value": Value, "RULE": rule, "_INF": _INF, "_new_value": _new_value}
+    namespace = {"Value": Value, "RULE": rule, "_INF": _INF, "_NEG_INF": _NEG_INF, "_new_value": _new_value}
     namespace.update(_operand=_operand, _overflow=_overflow)
     exec(compile(source, f"<Value.{name}, from the {rule.name} rule>", "exec"), namespace)
     method = namespace["method"]

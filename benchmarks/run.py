@@ -232,8 +232,8 @@ class Plan:
 
 
 PLANS = {
-    "full": Plan(sizes=[1000, 10_000, 100_000], rounds=lambda n: 7 if n <= 10_000 else 3, deep=[1_000_000],
-                 mlp_rounds=5, mlp_points=100, phase_rounds=9, mem_n=10_000,
+    "full": Plan(sizes=[1000, 10_000, 100_000], rounds=lambda n: 9 if n <= 10_000 else 5, deep=[1_000_000],
+                 mlp_rounds=7, mlp_points=100, phase_rounds=9, mem_n=10_000,
                  shared_sizes=[10_000, 100_000], shared_rounds=3),
     "quick": Plan(sizes=[1000, 10_000], rounds=lambda n: 3, deep=[], mlp_rounds=3, mlp_points=100, phase_rounds=9,
                   mem_n=10_000, shared_sizes=[10_000], shared_rounds=3),
