@@ -124,35 +124,39 @@ def _add_to(operand: str, derivative: str) -> str:
     return f"{operand}._g += g * ({derivative})"
 
 
+def _reads(sources: str, derivatives: str) -> list[str]:
+    """`a = ...` and `b = ...` from `sources` ("A.data B"), for the names `derivatives` use.
+
+    Multiplying by a constant needs only b, so that branch does not read A.data.
+    """
+    pairs = zip("ab", sources.split())
+    return [f"{name} = {source}" for name, source in pairs if re.search(rf"\b{name}\b", derivatives)]
+
+
 def _branch(rule: Rule) -> list[str]:
     """The lines that pass g back through one node of this rule (indented for the loop)."""
     uses_out = any(re.search(r"\bout\b", d) for d in rule.derivatives)
     lines = ["out = node.data"] if uses_out else []
     if rule.arity == 1:  # a unary operation always has a Value operand (self)
         da = rule.derivative_source(0, "a", out="out")
-        value = ["a = A.data"] if _NAMES_AB.search(da) else []
-        return lines + ["A = node._a"] + value + [_add_to("A", da)]
+        return lines + ["A = node._a", *_reads("A.data", da), _add_to("A", da)]
     da = rule.derivative_source(0, "a", "b", "out")
     db = rule.derivative_source(1, "a", "b", "out")
     if not _NAMES_AB.search(da + " " + db):  # derivatives are constants (add, sub): no data needed
         pair = ["if type(A) is Value:", "    " + _add_to("A", da)]
         pair += ["if type(B) is Value:", "    " + _add_to("B", db)]
     else:
-        # Each branch reads only the operand values its derivatives use (mul by a constant: b).
-        def reads(names: str, derivative: str) -> list[str]:
-            return [f"{n} = {v}" for n, v in zip("ab", names.split()) if re.search(rf"\b{n}\b", derivative)]
-
         pair = [
             "if type(A) is Value:",
             "    if type(B) is Value:",
-            *["        " + x for x in reads("A.data B.data", da + " " + db)],
+            *["        " + x for x in _reads("A.data B.data", da + " " + db)],
             "        " + _add_to("A", da),
             "        " + _add_to("B", db),
             "    else:  # B is a constant: no gradient to pass to it",
-            *["        " + x for x in reads("A.data B", da)],
+            *["        " + x for x in _reads("A.data B", da)],
             "        " + _add_to("A", da),
             "else:  # A is a constant",
-            *["    " + x for x in reads("A B.data", db)],
+            *["    " + x for x in _reads("A B.data", db)],
             "    " + _add_to("B", db),
         ]
     if rule.variadic:  # dot: the same for every pair (a_i, b_i)
