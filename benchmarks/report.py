@@ -55,6 +55,7 @@ class Results:
     mlp_ops: int = 0  # operations in chaingrad's default MLP graph (the replay tape's size)
     phases: dict[str, Any] | None = None  # profiling.phases
     profile: dict[str, Any] | None = None  # profiling.profile
+    recursion: dict[str, dict[str, str]] = field(default_factory=dict)  # engine -> N -> "ok" or error
 
 
 @dataclass
@@ -379,6 +380,7 @@ def render(report: Report, names: list[str]) -> str:
     lines += ["## Results", ""]
     lines += scaling_table("Workload 1: deep chain of alternating `* 0.999` and `+ 0.001` (N operations)",
                            res.chain, report.sizes + report.deep, names, lambda n: n)
+    lines += recursion_lines(res.recursion, report.deep)
     lines += scaling_table("Workload 2: wide neuron sum `w0*x0 + ... + w(N-1)*x(N-1)` over 2N leaves "
                            "(2N - 1 operations)", res.wide, report.sizes, names, lambda n: 2 * n - 1)
     lines += mlp_table(report) + memory_table(report)
@@ -389,6 +391,19 @@ def render(report: Report, names: list[str]) -> str:
         lines += profile_table(res.profile)
     lines += profile_notes()
     return "\n".join(lines) + "\n"
+
+
+def recursion_lines(recursion: dict[str, dict[str, str]], deep: list[int]) -> list[str]:
+    """How deep a chain each engine's backward takes under CPython's default recursion limit."""
+    if not recursion:
+        return []
+    lines = ["Backward on the chain under CPython's default recursion limit (1000), as a user who does not "
+             "raise it runs it (the timed micrograd runs above raise the limit first):", ""]
+    for engine, outcome in recursion.items():
+        lines.append(f"- {engine}: " + ", ".join(f"N={int(n):g} {result}" for n, result in outcome.items()))
+    if deep:
+        lines.append(f"- N={deep[-1]:g} is timed for chaingrad and floats only: the linear-scaling check.")
+    return lines + [""]
 
 
 def plot(path: Path, res: Results, names: list[str], sizes: dict[str, list[int]]) -> None:

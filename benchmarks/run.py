@@ -229,16 +229,17 @@ class Plan:
     mem_n: int
     shared_sizes: list[int]  # the reduced pass in one interpreter
     shared_rounds: int
+    recursion_sizes: list[int]  # chains backpropagated under the default recursion limit
 
 
 PLANS = {
     "full": Plan(sizes=[1000, 10_000, 100_000], rounds=lambda n: 9 if n <= 10_000 else 5, deep=[1_000_000],
                  mlp_rounds=7, mlp_points=100, phase_rounds=9, mem_n=10_000,
-                 shared_sizes=[10_000, 100_000], shared_rounds=3),
+                 shared_sizes=[10_000, 100_000], shared_rounds=3, recursion_sizes=[500, 1000, 2000, 100_000]),
     "quick": Plan(sizes=[1000, 10_000], rounds=lambda n: 3, deep=[], mlp_rounds=3, mlp_points=100, phase_rounds=9,
-                  mem_n=10_000, shared_sizes=[10_000], shared_rounds=3),
+                  mem_n=10_000, shared_sizes=[10_000], shared_rounds=3, recursion_sizes=[500, 1000, 2000, 10_000]),
     "smoke": Plan(sizes=[10, 100], rounds=lambda n: 1, deep=[], mlp_rounds=1, mlp_points=6, phase_rounds=3,
-                  mem_n=100, shared_sizes=[100], shared_rounds=1),
+                  mem_n=100, shared_sizes=[100], shared_rounds=1, recursion_sizes=[10, 100]),
 }
 
 
@@ -275,10 +276,14 @@ def measure(workers: dict[str, WorkerProcess], engines: list[str], plan: Plan, d
         if e in ("chaingrad", "micrograd"):
             reply = workers[e].call(do="memory", engine=e, n=plan.mem_n)
             mem[e] = (reply["bytes_per_node"], reply["freed"])
+    print("recursion", file=sys.stderr)
+    recursion = {e: workers[e].call(do="recursion", engine=e, sizes=plan.recursion_sizes)
+                 for e in engines if e != "float"}
     print("profile", file=sys.stderr)
     profile = me.call(do="profile", **data._asdict())
     replay = setup["chaingrad replay"]
-    return Results(chain, wide, mlp, losses, mem, replay["record_seconds"], replay["ops"], phases, profile)
+    return Results(chain, wide, mlp, losses, mem, replay["record_seconds"], replay["ops"], phases, profile,
+                   recursion)
 
 
 def measure_shared(worker: WorkerProcess, engines: list[str], sizes: list[int], rounds: int, data: MLPData

@@ -16,6 +16,7 @@ or {"error": text} if an engine cannot be imported. Then, with "engine" naming o
                                                               -> {"record_seconds": s, "ops": int | null}
     {"do": "mlp_step", "engine": e, "variant": v}             -> {"timing": {...}, "loss": x}
     {"do": "memory", "engine": e, "n": N}                     -> {"bytes_per_node": b, "freed": share}
+    {"do": "recursion", "engine": e, "sizes": [N, ...]}       -> {"N": "ok" | "RecursionError", ...}
     {"do": "phases", "weights": ..., "X": ..., "y": ..., "rounds": r}   chaingrad only (profiling.py)
     {"do": "profile", "weights": ..., "X": ..., "y": ...}               chaingrad only (profiling.py)
 
@@ -33,7 +34,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from .workloads import ENGINES, WORKLOADS, Engine, MLPStep, memory, without_gc
+from .workloads import ENGINES, WORKLOADS, Engine, MLPStep, memory, recursion_probe, without_gc
 
 Reply = dict[str, Any]
 
@@ -76,6 +77,8 @@ class Worker:
         if do == "mlp_step":
             timing, loss = timed(self.mlps[command["engine"], command["variant"]].step)
             return {"timing": timing, "loss": loss}
+        if do == "recursion":
+            return recursion_probe(self.engines[command["engine"]], command["sizes"])
         if do == "memory":
             per_node, freed = memory(self.engines[command["engine"]], command["n"])
             return {"bytes_per_node": per_node, "freed": freed}

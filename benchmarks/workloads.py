@@ -163,6 +163,34 @@ def reclaim_cycles() -> float:
 
 WORKLOADS: dict[str, Callable[[Engine, int], Timing]] = {"chain": run_chain, "wide": run_wide}
 
+DEFAULT_RECURSION_LIMIT = 1000  # CPython's default
+
+
+def recursion_probe(engine: Engine, sizes: list[int]) -> dict[str, str]:
+    """Whether backward on the chain of each size works under CPython's default recursion limit.
+
+    The timed runs raise the limit for micrograd (its topological sort is recursive); this shows
+    what a user who does not raise it gets. Answers N -> "ok" or the error's name.
+    """
+    saved = sys.getrecursionlimit()
+    sys.setrecursionlimit(DEFAULT_RECURSION_LIMIT)
+    outcome: dict[str, str] = {}
+    try:
+        for n in sizes:
+            y = x = engine.leaf(0.5)
+            for _ in range(n // 2):
+                y = y * 0.999
+                y = y + 0.001
+            try:
+                y.backward()
+                outcome[str(n)] = "ok"
+            except RecursionError:
+                outcome[str(n)] = "RecursionError"
+            del x, y
+    finally:
+        sys.setrecursionlimit(saved)
+    return outcome
+
 
 def without_gc(fn: Callable[[Engine, int], Timing], engine: Engine, n: int) -> Timing:
     """`fn(engine, n)` with the garbage collector disabled: the diagnostic rows."""
