@@ -66,9 +66,11 @@ def record(fn: Callable[..., Value], inputs: Sequence[Number] = ()) -> Tape:
     """
     if not callable(fn):
         raise TypeError(f"record: fn must be callable, got {type(fn).__name__}")
-    if isinstance(inputs, (Value, int, float, str)):
-        raise TypeError("record: inputs must be a sequence of numbers, e.g. [1.5, -2.0]")
-    leaves = [Value(x.data if type(x) is Value else as_number(x, f"record: inputs[{i}]"), f"x{i}")
+    if isinstance(inputs, (Value, int, float, str)) or not hasattr(inputs, "__iter__"):
+        raise TypeError(
+            f"record: inputs must be a sequence of numbers, e.g. [1.5, -2.0], got {type(inputs).__name__}"
+        )
+    leaves = [Value(x.data if type(x) is Value else _finite(x, f"record: inputs[{i}]"), f"x{i}")
               for i, x in enumerate(inputs)]
     out = fn(*leaves)
     if type(out) is not Value:
@@ -100,9 +102,13 @@ class Tape:
 
     def forward(self, inputs: Sequence[Number] = ()) -> float:
         """The output for these inputs and the parameters' current `.data`, as a float."""
-        if isinstance(inputs, (Value, int, float, str)) or len(inputs) != self.n_inputs:
-            got = len(inputs) if hasattr(inputs, "__len__") else f"a {type(inputs).__name__}"
-            raise ValueError(f"replay: the graph was recorded with {self.n_inputs} inputs, got {got}")
+        sized = hasattr(inputs, "__len__") and not isinstance(inputs, (Value, str))
+        if not sized or len(inputs) != self.n_inputs:
+            got = len(inputs) if sized else f"a {type(inputs).__name__}"
+            raise ValueError(
+                f"replay: the graph was recorded with {self.n_inputs} inputs, got {got} "
+                "(pass a sequence of numbers, e.g. [1.5, -2.0])"
+            )
         xs = [_finite(x, f"replay: inputs[{i}]") for i, x in enumerate(inputs)]
         ps = [p.data for p in self.parameters]
         for i, d in enumerate(ps):

@@ -177,3 +177,21 @@ def test_benchmark_script_runs_in_smoke_mode(tmp_path) -> None:
     assert run.main(["--smoke", "--engines", "chaingrad,float", "--out", str(out), "--plot", ""]) == 0
     text = out.read_text()
     assert "## Targets" in text and "chaingrad replay" in text
+
+
+@pytest.mark.parametrize("inputs", [None, 2.0, "ab", (x for x in [1.0, 2.0])])
+def test_replay_refuses_inputs_that_are_not_a_sequence_with_a_clear_error(inputs) -> None:
+    tape = record(lambda x, y: x * y, [1.0, 2.0])
+    with pytest.raises(ValueError, match=r"recorded with 2 inputs, got a \w+ \(pass a sequence of numbers"):
+        tape.forward(inputs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("inputs", [None, 3, "ab"])
+def test_record_refuses_inputs_that_are_not_a_sequence_and_names_the_type(inputs) -> None:
+    with pytest.raises(TypeError, match=f"inputs must be a sequence of numbers.*got {type(inputs).__name__}"):
+        record(lambda *xs: xs[0] * 2.0, inputs)  # type: ignore[arg-type]
+
+
+def test_record_refuses_a_non_finite_input_and_names_it() -> None:
+    with pytest.raises(ValueError, match=r"record: inputs\[1\] must be finite, got inf"):
+        record(lambda x, y: x * y, [1.0, math.inf])
