@@ -6,8 +6,18 @@ import math
 from collections.abc import Iterable
 
 from autograd import Value
+from autograd.value import as_number
 
 __all__ = ["Optimizer", "SGD", "Adam"]
+
+
+def _setting(name: str, x: object, low: float, high: float = math.inf, high_open: bool = True) -> float:
+    """A hyperparameter as a float in [low, high) (or [low, high]), else TypeError / ValueError."""
+    value = as_number(x, name)
+    if not (low <= value < high if high_open else low <= value <= high):
+        interval = f"[{low:g}, {high:g}{')' if high_open else ']'}"
+        raise ValueError(f"{name} must be in {interval}, got {x!r}")
+    return value
 
 
 class Optimizer:
@@ -20,9 +30,9 @@ class Optimizer:
                 raise TypeError(f"params[{i}] must be a Value, got {type(p).__name__}: {p!r}")
         if not self.params:
             raise ValueError("optimizer got an empty parameter list")
-        if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not lr > 0:
-            raise ValueError(f"lr must be a positive number, got {lr!r}")
-        self.lr = float(lr)
+        self.lr = _setting("lr", lr, 0.0)
+        if self.lr == 0.0:
+            raise ValueError("lr must be > 0, got 0")
 
     def zero_grad(self) -> None:
         """Set every parameter's gradient to 0."""
@@ -33,22 +43,31 @@ class Optimizer:
         """Move every parameter once against its gradient."""
         raise NotImplementedError
 
+    def _commit(self, new_data: list[float]) -> None:
+        """Write the updated values, or none of them if any is not finite (say which)."""
+        for i, x in enumerate(new_data):
+            if not math.isfinite(x):
+                p = self.params[i]
+                raise OverflowError(
+                    f"{type(self).__name__}.step: parameter {i} would become {x!r} "
+                    f"(data {p.data!r}, grad {p.grad!r}); no parameter was changed"
+                )
+        for p, x in zip(self.params, new_data):
+            p.data = x
+
 
 class SGD(Optimizer):
     """Gradient descent: v = momentum * v + grad; p = p - lr * v (PyTorch's convention)."""
 
     def __init__(self, params: Iterable[Value], lr: float, momentum: float = 0.0) -> None:
         super().__init__(params, lr)
-        if not 0.0 <= momentum < 1.0:
-            raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
-        self.momentum = float(momentum)
+        self.momentum = _setting("momentum", momentum, 0.0, 1.0)
         self.velocity = [0.0] * len(self.params)
 
     def step(self) -> None:
-        for i, p in enumerate(self.params):
-            v = self.momentum * self.velocity[i] + p.grad
-            self.velocity[i] = v
-            p.data -= self.lr * v
+        velocity = [self.momentum * v + p.grad for v, p in zip(self.velocity, self.params)]
+        self._commit([p.data - self.lr * v for p, v in zip(self.params, velocity)])
+        self.velocity = velocity
 
     def __repr__(self) -> str:
         return f"SGD({len(self.params)} parameters, lr={self.lr}, momentum={self.momentum})"
@@ -65,28 +84,28 @@ class Adam(Optimizer):
         eps: float = 1e-8,
     ) -> None:
         super().__init__(params, lr)
-        beta1, beta2 = betas
-        if not (0.0 <= beta1 < 1.0 and 0.0 <= beta2 < 1.0):
-            raise ValueError(f"betas must each be in [0, 1), got {betas!r}")
-        if not eps > 0:
-            raise ValueError(f"eps must be > 0, got {eps!r}")
-        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
+        if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__") or len(betas) != 2:
+            raise TypeError(f"betas must be a pair of numbers, e.g. (0.9, 0.999), got {betas!r}")
+        self.beta1 = _setting("betas[0]", betas[0], 0.0, 1.0)
+        self.beta2 = _setting("betas[1]", betas[1], 0.0, 1.0)
+        self.eps = _setting("eps", eps, 0.0)
+        if self.eps == 0.0:
+            raise ValueError("eps must be > 0, got 0")
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
         self.t = 0
 
     def step(self) -> None:
-        self.t += 1
-        b1, b2 = self.beta1, self.beta2
-        correction1 = 1.0 - b1**self.t
-        correction2 = 1.0 - b2**self.t
-        for i, p in enumerate(self.params):
-            g = p.grad
-            self.m[i] = b1 * self.m[i] + (1.0 - b1) * g
-            self.v[i] = b2 * self.v[i] + (1.0 - b2) * g * g
-            m_hat = self.m[i] / correction1
-            v_hat = self.v[i] / correction2
-            p.data -= self.lr * m_hat / (math.sqrt(v_hat) + self.eps)
+        t, b1, b2 = self.t + 1, self.beta1, self.beta2
+        correction1 = 1.0 - b1**t
+        correction2 = 1.0 - b2**t
+        m = [b1 * old + (1.0 - b1) * p.grad for old, p in zip(self.m, self.params)]
+        v = [b2 * old + (1.0 - b2) * p.grad * p.grad for old, p in zip(self.v, self.params)]
+        self._commit([
+            p.data - self.lr * (m_i / correction1) / (math.sqrt(v_i / correction2) + self.eps)
+            for p, m_i, v_i in zip(self.params, m, v)
+        ])
+        self.t, self.m, self.v = t, m, v  # the state moves only with the parameters
 
     def __repr__(self) -> str:
         return f"Adam({len(self.params)} parameters, lr={self.lr}, betas=({self.beta1}, {self.beta2}))"

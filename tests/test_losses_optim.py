@@ -204,8 +204,35 @@ def test_adam_first_step_moves_each_parameter_by_about_lr_against_its_gradient_s
         (lambda: SGD([1.0], lr=0.1), TypeError),
         (lambda: Adam([Value(1.0)], betas=(1.0, 0.9)), ValueError),
         (lambda: Adam([Value(1.0)], eps=0.0), ValueError),
+        (lambda: SGD([Value(1.0)], lr=math.inf), ValueError),
+        (lambda: SGD([Value(1.0)], lr=math.nan), ValueError),
+        (lambda: SGD([Value(1.0)], lr="0.1"), TypeError),
+        (lambda: SGD([Value(1.0)], lr=True), TypeError),
+        (lambda: SGD([Value(1.0)], lr=0.1, momentum="0.9"), TypeError),
+        (lambda: Adam([Value(1.0)], betas=(0.9,)), TypeError),
+        (lambda: Adam([Value(1.0)], betas=0.9), TypeError),
+        (lambda: Adam([Value(1.0)], betas=(0.9, None)), TypeError),
+        (lambda: Adam([Value(1.0)], eps=math.nan), ValueError),
     ],
 )
 def test_bad_optimizer_arguments_are_refused(make, error):
-    with pytest.raises(error):
+    with pytest.raises(error, match=r"lr|momentum|betas|eps|param"):
         make()
+
+
+@pytest.mark.parametrize("make", [lambda ps: SGD(ps, lr=1e300, momentum=0.5), lambda ps: Adam(ps, lr=1e300)])
+def test_a_step_that_would_overflow_changes_no_parameter_and_no_optimizer_state(make):
+    """The first parameter's update is fine, the second's is not: neither moves, and the
+    optimizer's state (velocity, moments, step count) is as it was, so the next step is exact."""
+    ps, fresh_ps = [Value(0.5), Value(-1e300)], [Value(0.5), Value(-1e300)]
+    opt, fresh = make(ps), make(fresh_ps)
+    for p, g in zip(ps, (1e-310, 1e300)):
+        p.grad = g
+    with pytest.raises(OverflowError, match="parameter 1 would become"):
+        opt.step()
+    assert [p.data for p in ps] == [0.5, -1e300]
+    for group in (ps, fresh_ps):  # now a step that is finite, on both optimizers
+        for p in group:
+            p.grad = 1e-300
+        (opt if group is ps else fresh).step()
+    assert [p.data for p in ps] == [p.data for p in fresh_ps]
