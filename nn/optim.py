@@ -11,12 +11,11 @@ from autograd.value import as_number
 __all__ = ["Optimizer", "SGD", "Adam"]
 
 
-def _setting(name: str, x: object, low: float, high: float = math.inf, high_open: bool = True) -> float:
-    """A hyperparameter as a float in [low, high) (or [low, high]), else TypeError / ValueError."""
+def _setting(name: str, x: object, low: float, high: float = math.inf, *, above_low: bool = False) -> float:
+    """A hyperparameter as a float in [low, high) ((low, high) if `above_low`), else TypeError / ValueError."""
     value = as_number(x, name)
-    if not (low <= value < high if high_open else low <= value <= high):
-        interval = f"[{low:g}, {high:g}{')' if high_open else ']'}"
-        raise ValueError(f"{name} must be in {interval}, got {x!r}")
+    if not ((low < value if above_low else low <= value) and value < high):
+        raise ValueError(f"{name} must be in {'(' if above_low else '['}{low:g}, {high:g}), got {x!r}")
     return value
 
 
@@ -30,9 +29,7 @@ class Optimizer:
                 raise TypeError(f"params[{i}] must be a Value, got {type(p).__name__}: {p!r}")
         if not self.params:
             raise ValueError("optimizer got an empty parameter list")
-        self.lr = _setting("lr", lr, 0.0)
-        if self.lr == 0.0:
-            raise ValueError("lr must be > 0, got 0")
+        self.lr = _setting("lr", lr, 0.0, above_low=True)
 
     def zero_grad(self) -> None:
         """Set every parameter's gradient to 0."""
@@ -88,9 +85,7 @@ class Adam(Optimizer):
             raise TypeError(f"betas must be a pair of numbers, e.g. (0.9, 0.999), got {betas!r}")
         self.beta1 = _setting("betas[0]", betas[0], 0.0, 1.0)
         self.beta2 = _setting("betas[1]", betas[1], 0.0, 1.0)
-        self.eps = _setting("eps", eps, 0.0)
-        if self.eps == 0.0:
-            raise ValueError("eps must be > 0, got 0")
+        self.eps = _setting("eps", eps, 0.0, above_low=True)
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
         self.t = 0
