@@ -1,18 +1,25 @@
-"""A scalar reverse-mode autodiff engine: `Value`, `backward`, `grad`, and gradient checks."""
+"""A scalar reverse-mode autodiff engine: `Value`, `backward`, `grad`, and tools that show gradients.
 
-from .backward import backward, grad, topological_order
-from .check import (
-    DerivationReport,
-    GradcheckError,
-    GradcheckReport,
-    check_derivation,
-    gradcheck,
-)
+Drawing (`draw_dot`, `autograd.viz`) is imported the first time it is used, so importing the
+engine does not import graphviz.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from .backward import backpropagate, backward, grad
+from .derivation import DerivationReport, check_derivation
 from .explain import explain
+from .gradcheck import GradcheckError, GradcheckReport, gradcheck
+from .graph import Edge, edges, topological_order
 from .replay import Tape, record
 from .rules import RULES, Rule
 from .value import Value, dot
-from .viz import draw_dot
+
+if TYPE_CHECKING:
+    from .viz import draw_dot
 
 __all__ = [
     "Value",
@@ -20,8 +27,11 @@ __all__ = [
     "record",
     "Tape",
     "backward",
+    "backpropagate",
     "grad",
     "topological_order",
+    "edges",
+    "Edge",
     "gradcheck",
     "GradcheckReport",
     "GradcheckError",
@@ -32,3 +42,10 @@ __all__ = [
     "explain",
     "draw_dot",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("draw_dot", "viz"):  # imported on first use: the engine itself never draws
+        viz = importlib.import_module(".viz", __name__)
+        return viz if name == "viz" else viz.draw_dot
+    raise AttributeError(f"module 'autograd' has no attribute {name!r}")

@@ -1,307 +1,174 @@
-"""Reverse-mode differentiation: order the graph, then apply each node's local derivatives in reverse."""
+"""The reverse pass: the chain rule applied node by node, from the output back to the leaves.
+
+`backpropagate` below is the whole algorithm, in the open: d root / d root is the seed, and each
+node, once every node that uses it has passed its share back, passes ``g * d node / d operand``
+to each of its operands (`graph.edges` supplies the operands and the local derivatives from the
+rule table). On floats it gives gradients; on Values (``create_graph``) the same loop records
+the gradients as a graph of their own, so they can be differentiated again.
+
+`backward` and `grad` run the same loop on floats through a faster copy written out from the
+rule table (`autograd/_generated/reverse.py`): each rule's derivative inlined, the running sums
+in each node's ``_g`` slot instead of a dict. It adds in the same order and gives the same bits.
+"""
 
 from __future__ import annotations
 
-import re
+import threading
+import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from .rules import RULES, Rule, log
-from .value import Number, Value, as_number
+from ._generated.reverse import backpropagate_floats
+from .graph import edges, require_value, topological_order
+from .numbers import finite_number
 
-__all__ = ["topological_order", "backward", "grad"]
+if TYPE_CHECKING:
+    from .value import Value
+
+__all__ = ["backpropagate", "backward", "grad"]
 
 _INF = float("inf")
 
+# The fast pass keeps its running sums in the nodes' `_g` slots, so two passes over one graph at
+# the same time would mix them. Passes take turns: a pass claims the slots for its thread (a
+# dict's setdefault is atomic) and other threads wait, so threads that share a model get correct
+# gradients. A claim left by an interrupted pass of the same thread is simply taken over: a
+# thread runs one pass at a time. The generic loop keeps its sums in a dict and needs no claim.
+_CLAIM: dict[str, int] = {}
+_WAIT_SECONDS = 600.0
 
-def topological_order(root: Value) -> list[Value]:
-    """Every node of root's graph, each after all the nodes it was computed from (root last).
 
-    Iterative depth-first search, so a chain a million operations deep needs no recursion.
-    """
-    if type(root) is not Value:
-        raise TypeError(f"expected a Value, got {type(root).__name__}: {root!r}")
-    order: list[Value] = []
-    visited: set[Value] = set()
-    stack: list[Value | None] = [root]
-    while stack:
-        node = stack.pop()
-        if node is None:  # marker: all of the next node's inputs are already in `order`
-            order.append(stack.pop())  # type: ignore[arg-type]
+def _claim_slots() -> None:
+    me = threading.get_ident()
+    waited = 0.0
+    while _CLAIM.setdefault("slots", me) != me:
+        owner = _CLAIM.get("slots")
+        if owner is not None and owner not in {t.ident for t in threading.enumerate()}:
+            _CLAIM.pop("slots", None)  # its thread has ended without letting go
             continue
-        if node in visited:
-            continue
-        visited.add(node)
-        stack.append(node)
-        stack.append(None)
-        for x in reversed(node.children):
-            if x not in visited:
-                stack.append(x)
-    return order
+        if waited > _WAIT_SECONDS:
+            raise RuntimeError(
+                f"backward: waited {_WAIT_SECONDS:.0f} s for a gradient pass in another thread to finish"
+            )
+        time.sleep(0.0002)
+        waited += 0.0002
 
 
-def _collect(root: Value) -> tuple[list[Value], list[Value]]:
-    """root's interior nodes in topological order (root last) and its leaves, each exactly once.
+def _release_slots() -> None:
+    if _CLAIM.get("slots") == threading.get_ident():
+        _CLAIM.pop("slots", None)
 
-    The same depth-first search as `topological_order`, tuned for backward: a node's `_g`
-    doubles as its visited mark (None = not reached yet; 0.0 = reached, its gradient starts
-    at 0), and leaves go to their own list, so the reverse pass walks interior nodes only.
+
+def backpropagate(root: Value, seed: float | Value = 1.0, create_graph: bool = False) -> dict[Value, float | Value]:
+    """d root / d node * seed for every node of root's graph, by the chain rule.
+
+    With create_graph=True the local derivatives are computed on Values, so every gradient is
+    itself a Value wired into the graph (higher derivatives); otherwise they are floats.
     """
-    interior: list[Value] = []
-    leaves: list[Value] = []
-    stack: list[Value | None] = [root]
-    push, pop = stack.append, stack.pop
+    grads: dict[Value, float | Value] = {root: seed}
+    for node in reversed(topological_order(root)):  # root first: each gradient is complete when reached
+        g = grads[node]
+        for edge in edges(node):
+            local = edge.local_value() if create_graph else edge.local()
+            contribution = g * local  # the chain rule: upstream gradient times local derivative
+            total = grads.get(edge.operand)
+            grads[edge.operand] = contribution if total is None else total + contribution
+    return grads
+
+
+def backward(root: Value, gradient: float = 1.0) -> None:
+    """Add d root / d node * gradient to `.grad` of every node of root's graph.
+
+    All gradients are computed before any `.grad` changes, and an error or Ctrl-C at any point
+    leaves every `.grad` as it was; calling it twice doubles every gradient exactly.
+    """
+    require_value(root, "backward")
+    seed = finite_number(gradient, "backward: gradient")
+    order = topological_order(root)
+    before: list[float] = []
+    _claim_slots()
     try:
-        while stack:
-            node = pop()
-            if node is None:  # marker: every input of the node below it is already ordered
-                interior.append(pop())  # type: ignore[arg-type]
-                continue
-            if node._g is not None:  # pushed twice before it was expanded: already done
-                continue
-            node._g = 0.0
-            push(node)
-            push(None)
-            # Push the operands not reached yet (this runs once per edge, so it is unrolled).
-            a, b = node._a, node._b
-            if type(b) is Value and b._g is None:
-                if b._rule is None:
-                    b._g = 0.0
-                    leaves.append(b)
-                else:
-                    push(b)
-            if type(a) is Value:
-                if a._g is None:
-                    if a._rule is None:
-                        a._g = 0.0
-                        leaves.append(a)
-                    else:
-                        push(a)
-            elif type(a) is tuple:  # a dot node: its operands are two tuples
-                for x in (*b, *a):
-                    if type(x) is Value and x._g is None:
-                        if x._rule is None:
-                            x._g = 0.0
-                            leaves.append(x)
-                        else:
-                            push(x)
-    except BaseException:  # e.g. Ctrl-C in a huge graph: leave no visited marks behind
-        _clear(interior, leaves, [x for x in stack if x is not None])
+        _fill_gradients(order, seed)
+        before = [node.grad for node in order]
+        for node in order:
+            node.grad += node._g
+        _release_slots()
+    except BaseException:  # an error, or Ctrl-C at any line: put back every .grad already changed
+        for node, value in zip(order, before):
+            node.grad = value
+        _release_slots()
         raise
-    return interior, leaves
 
 
-def _clear(*lists: list[Value]) -> None:
-    for nodes in lists:
-        for node in nodes:
-            node._g = None
+def grad(output: Value, inputs: Value | Sequence[Value], create_graph: bool = False) -> list[Value]:
+    """d output / d input for each input, as Values, leaving every `.grad` untouched.
 
-
-# ---------------------------------------------------------------------------------------------
-# The reverse pass on floats, generated from the table. For each rule, its derivative
-# expressions (rules.py) are pasted into one branch of a loop, `operand._g += g * (derivative)`,
-# specialised for Value and constant operands. `SOURCE` holds the text: print(SOURCE).
-# ---------------------------------------------------------------------------------------------
-
-
-_NAMES_AB = re.compile(r"\b(a|b)\b")
-
-
-_RECIPROCAL = re.compile(r"1\.0 / (\w+)")
-
-
-def _add_to(operand: str, derivative: str) -> str:
-    """`operand._g += g * derivative`, folding the common derivatives 1, -1 and 1 / x.
-
-    g * (1 / x) is written g / x: one rounding instead of two, and no overflow to inf when x
-    is tiny but g is 0 (d/dx 0 * log x is 0, not nan).
+    With create_graph=True the results are wired into the graph, so they can be differentiated
+    again (second derivatives, Hessian-vector products).
     """
-    if derivative == "1.0":
-        return f"{operand}._g += g"
-    if derivative == "-1.0":
-        return f"{operand}._g -= g"
-    if reciprocal := _RECIPROCAL.fullmatch(derivative):
-        return f"{operand}._g += g / {reciprocal.group(1)}"
-    return f"{operand}._g += g * ({derivative})"
-
-
-def _reads(sources: str, derivatives: str) -> list[str]:
-    """`a = ...` and `b = ...` from `sources` ("A.data B"), for the names `derivatives` use.
-
-    Multiplying by a constant needs only b, so that branch does not read A.data.
-    """
-    pairs = zip("ab", sources.split())
-    return [f"{name} = {source}" for name, source in pairs if re.search(rf"\b{name}\b", derivatives)]
-
-
-def _branch(rule: Rule) -> list[str]:
-    """The lines that pass g back through one node of this rule (indented for the loop)."""
-    uses_out = any(re.search(r"\bout\b", d) for d in rule.derivatives)
-    lines = ["out = node.data"] if uses_out else []
-    if rule.arity == 1:  # a unary operation always has a Value operand (self)
-        da = rule.derivative_source(0, "a", out="out")
-        return lines + ["A = node._a", *_reads("A.data", da), _add_to("A", da)]
-    da = rule.derivative_source(0, "a", "b", "out")
-    db = rule.derivative_source(1, "a", "b", "out")
-    if not _NAMES_AB.search(da + " " + db):  # derivatives are constants (add, sub): no data needed
-        pair = ["if type(A) is Value:", "    " + _add_to("A", da)]
-        pair += ["if type(B) is Value:", "    " + _add_to("B", db)]
-    else:
-        pair = [
-            "if type(A) is Value:",
-            "    if type(B) is Value:",
-            *["        " + x for x in _reads("A.data B.data", da + " " + db)],
-            "        " + _add_to("A", da),
-            "        " + _add_to("B", db),
-            "    else:  # B is a constant: no gradient to pass to it",
-            *["        " + x for x in _reads("A.data B", da)],
-            "        " + _add_to("A", da),
-            "else:  # A is a constant",
-            *["    " + x for x in _reads("A B.data", db)],
-            "    " + _add_to("B", db),
-        ]
-    if rule.variadic:  # dot: the same for every pair (a_i, b_i)
-        return lines + ["for A, B in zip(node._a, node._b):"] + ["    " + x for x in pair]
-    return lines + ["A, B = node._a, node._b"] + pair
-
-
-_HOT_FIRST = ("mul", "add", "relu")  # tested first: the operations of a neural network
-_ORDER = [RULES[n] for n in _HOT_FIRST] + [r for r in RULES.values() if r.name not in _HOT_FIRST]
-
-
-_source = [
-    "def backpropagate(interior):",
-    "    for node in reversed(interior):  # root first; a node's g is complete when it is reached",
-    "        g = node._g",
-    "        rule = node._rule",
-]
-for _i, _rule in enumerate(_ORDER):
-    _source.append(f"        {'if' if _i == 0 else 'elif'} rule is RULE_{_rule.name}:  # {_rule.derivatives}")
-    _source += ["            " + line for line in _branch(_rule)]
-_source += ["        else:", "            raise NotImplementedError(f'no derivative rule for {rule.name}')"]
-SOURCE = "\n".join(_source) + "\n"
-_namespace: dict = {"Value": Value, "log": log, **{f"RULE_{r.name}": r for r in RULES.values()}}
-exec(compile(SOURCE, "<backpropagate, generated from rules.py>", "exec"), _namespace)
-_backpropagate_floats = _namespace["backpropagate"]
-
-
-def _reverse_pass_on_floats(interior: list[Value], leaves: list[Value]) -> None:
-    """Run the generated reverse pass; if a local derivative fails, say which one and where.
-
-    A gradient that is not finite reaches at least one leaf (inf and nan survive every
-    product and sum), so checking the leaves' total is enough to never return inf or nan.
-    """
-    try:
-        _backpropagate_floats(interior)
-    except ArithmeticError as error:  # ZeroDivisionError, OverflowError from a derivative
-        raise _failed_derivative(interior, type(error)) from error
-    total = 0.0
-    for node in leaves:
-        total += node._g
-    if not -_INF < total < _INF and any(not -_INF < n._g < _INF for n in leaves):
-        raise _failed_derivative(interior, OverflowError)
-
-
-def _failed_derivative(interior: list[Value], kind: type[ArithmeticError]) -> ArithmeticError:
-    """The error to raise: the first node (from the root) whose gradient times a local derivative
-    fails or is not finite, with its rule, the derivative's formula and the operands' values."""
-    for node in reversed(interior):
-        rule, g = node._rule, node._g
-        pairs = zip(node._a, node._b) if rule.variadic else [(node._a, node._b)]  # type: ignore
-        for a, b in pairs:
-            values = [x.data if type(x) is Value else x for x in (a, b)]
-            for i, operand in enumerate((a, b)[: rule.arity]):
-                if type(operand) is not Value:
-                    continue
-                try:
-                    local = rule.local_grads[i](values[0], values[1], node.data)
-                    bad = not -_INF < g * local < _INF
-                except ArithmeticError:
-                    local, bad = "undefined", True
-                if bad:
-                    at = ", ".join(f"{n} = {v!r}" for n, v in zip("ab", values[: rule.arity]))
-                    return kind(
-                        f"{rule.name}: the local derivative d out / d {'ab'[i]} = "
-                        f"{rule.derivatives[i]} is {local} at {at} (upstream gradient {g!r}); "
-                        "the gradient is not a finite number"
-                    )
-    return kind("backward: a gradient is not a finite number")
-
-
-def _backpropagate_values(interior: list[Value], leaves: list[Value], seed: object) -> None:
-    """The reverse pass with create_graph: the rules run on Values, so gradients are graphs.
-
-    Slower and generic: each node's `local_grads` from the table are called with its operands.
-    """
-    _clear(interior, leaves)  # here `_g` starts as None, so no `0.0 + ...` node is recorded
-    interior[-1]._g = seed
-    for node in reversed(interior):
-        rule, g = node._rule, node._g
-        pairs = zip(node._a, node._b) if rule.variadic else [(node._a, node._b)]  # type: ignore
-        for a, b in pairs:
-            for operand, local_grad in zip((a, b), rule.local_grads):
-                if type(operand) is not Value:  # a constant: no gradient to pass back
-                    continue
-                contribution = g * local_grad(a, b, node)  # the chain rule: upstream times local
-                total = operand._g
-                operand._g = contribution if total is None else total + contribution
-
-
-def backward(root: Value, gradient: Number = 1.0) -> None:
-    """Add d(root)/d(node) * gradient to `.grad` of every node in root's graph.
-
-    Each call computes its own gradients first and only then adds them, so calling it
-    twice doubles every gradient exactly, interior nodes included.
-    """
-    seed = as_number(gradient, "backward gradient")
-    if type(root) is not Value:
-        raise TypeError(f"expected a Value, got {type(root).__name__}: {root!r}")
-    if root._rule is None:  # a leaf: d(root)/d(root) = 1
-        root.grad += seed
-        return
-    interior, leaves = _collect(root)
-    try:
-        root._g = seed
-        _reverse_pass_on_floats(interior, leaves)
-    except BaseException:
-        _clear(interior, leaves)  # nothing was added to any .grad
-        raise
-    for node in interior:
-        node.grad += node._g
-        node._g = None
-    for node in leaves:
-        node.grad += node._g
-        node._g = None
-
-
-def grad(
-    output: Value,
-    inputs: Value | Sequence[Value],
-    create_graph: bool = False,
-) -> list[Value]:
-    """d(output)/d(input) for each input, leaving every `.grad` untouched.
-
-    With create_graph=True the results are Values wired into the graph, so they can be
-    differentiated again (second derivatives, Hessian-vector products).
-    """
-    if type(output) is not Value:
-        raise TypeError(f"grad: output must be a Value, got {type(output).__name__}")
-    wanted = [inputs] if type(inputs) is Value else list(inputs)  # type: ignore[arg-type]
+    require_value(output, "grad: output")
+    wanted = [inputs] if hasattr(inputs, "_rule") else list(inputs)  # type: ignore[arg-type]
     for i, x in enumerate(wanted):
-        if type(x) is not Value:
-            raise TypeError(f"grad: inputs[{i}] must be a Value, got {type(x).__name__}: {x!r}")
-    if output._rule is None:  # a leaf: d(output)/d(x) is 1 for x = output, else 0
-        return [Value(1.0 if x is output else 0.0) for x in wanted]
-    interior, leaves = _collect(output)
+        require_value(x, f"grad: inputs[{i}]")
+    if create_graph:
+        grads = backpropagate(output, 1.0, create_graph=True)
+        results = [grads.get(x, 0.0) for x in wanted]
+    else:
+        order = topological_order(output)
+        _claim_slots()
+        try:
+            for x in wanted:
+                x._g = None  # an input outside the graph keeps None: its gradient is 0
+            _fill_gradients(order, 1.0)
+            results = [0.0 if x._g is None else x._g for x in wanted]
+        finally:
+            _release_slots()
+    leaf = type(output)  # Value: a number result (a constant gradient) becomes a new leaf
+    return [r if type(r) is leaf else leaf(r) for r in results]  # type: ignore[misc]
+
+
+def _fill_gradients(order: list[Value], seed: float) -> None:
+    """Set each node's `_g` to d root / d node * seed with the generated loop; raise naming a failure.
+
+    A gradient that is not finite would show in the sum of all of them (inf and nan survive
+    every sum), so one sum checks them all.
+    """
+    for node in order:
+        node._g = -0.0  # -0.0 + x is x exactly: the first contribution is kept as it is
+    order[-1]._g = seed
     try:
-        if create_graph:
-            _backpropagate_values(interior, leaves, 1.0)
-        else:
-            output._g = 1.0
-            _reverse_pass_on_floats(interior, leaves)
-        results = []
-        for x in wanted:
-            g = 0.0 if x._g is None else x._g  # None: an input the output does not depend on
-            results.append(g if type(g) is Value else Value(g))
-    finally:
-        _clear(interior, leaves)
-    return results
+        backpropagate_floats(order)
+    except (ArithmeticError, ValueError) as error:
+        raise _failed_derivative(order, error) from error
+    total = 0.0
+    for node in order:
+        total += node._g
+    if not -_INF < total < _INF and any(not -_INF < node._g < _INF for node in order):
+        raise _failed_derivative(order, OverflowError("a gradient is not a finite number"))
+
+
+def _failed_derivative(order: list[Value], cause: Exception) -> Exception:
+    """The first node (from the root) whose upstream gradient times a local derivative fails
+    or is not finite, named with its rule, the derivative's formula and the operands' values."""
+    for node in reversed(order):
+        g = node._g
+        if not -_INF < g < _INF:  # finite contributions whose sum overflowed
+            made_by = "a leaf" if node._rule is None else f"a {node._rule.name} node"
+            return OverflowError(
+                f"the gradient of {made_by} (data {node.data!r}), the sum of what its consumers pass "
+                f"back, is {g!r}, not a finite number"
+            )
+        for edge in edges(node):
+            try:
+                product = g * edge.local()
+            except (ArithmeticError, ValueError) as error:
+                return error
+            if not -_INF < product < _INF:
+                at = ", ".join(f"{n} = {x if type(x) is float else x.data!r}" for n, x in (("a", edge.a), ("b", edge.b))
+                               if x is not None)
+                return OverflowError(
+                    f"{edge.rule.name}: the gradient {g!r} times the local derivative d out / d "
+                    f"{'ab'[edge.index]} = {edge.formula} = {edge.local()!r} at {at} is {product!r}, "
+                    "not a finite number"
+                )
+    return cause

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
-from .backward import topological_order
+from .backward import grad
+from .graph import Edge, edges, topological_order
 from .value import Value
 
 __all__ = ["explain", "Explanation", "Path", "Factor", "format_number", "local_derivatives", "node_names"]
@@ -40,38 +40,21 @@ def format_number(x: float) -> str:
 
 
 def local_derivatives(node: Value, errors: str = "raise") -> tuple[float | None, ...]:
-    """d node / d operand for each of node.operands, in order, from the rule table (() for a leaf).
+    """d node / d operand for each of node.operands, in order (() for a leaf); None for a constant.
 
-    The rules are evaluated on floats, as `backward` does. A constant operand gets None: no
-    gradient flows into it, and its rule may not even be defined there (d(x ** 2)/d2 = out * log(x)).
-    A variadic rule (`dot`, operands a_0..a_n-1 then b_0..b_n-1) applies its rules to each pair.
-    errors="nan" turns a rule that fails at this point (d/dx x ** 0 at x = 0) into nan instead of
-    raising, so a drawing can still show the rest.
+    The rules are evaluated on floats, as `backward` does. errors="nan" turns a derivative that
+    cannot be computed at this point (d/dx x ** 0 at x = 0) into nan instead of raising, so a
+    drawing can still show the rest.
     """
-    rule = node.rule
-    if rule is None:
-        return ()
-    ops = node.operands
-    data = [x.data if type(x) is Value else x for x in ops]
-    out = node.data
-
-    def value(f: Callable[..., Any], a: Any, b: Any) -> float:
+    found: list[float | None] = [None] * len(node.operands)
+    for edge in edges(node):
         try:
-            return float(f(a, b, out))
+            found[edge.position] = edge.local()
         except (ArithmeticError, ValueError):
-            if errors == "nan":
-                return math.nan
-            raise
-
-    if getattr(rule, "variadic", False):
-        n = len(ops) // 2
-        da, db = rule.local_grads
-        firsts = [value(da, data[i], data[n + i]) if type(ops[i]) is Value else None for i in range(n)]
-        seconds = [value(db, data[i], data[n + i]) if type(ops[n + i]) is Value else None for i in range(n)]
-        return (*firsts, *seconds)
-    a = data[0]
-    b = data[1] if len(data) > 1 else None
-    return tuple(value(f, a, b) if type(x) is Value else None for x, f in zip(ops, rule.local_grads))
+            if errors != "nan":
+                raise
+            found[edge.position] = math.nan
+    return tuple(found)
 
 
 def node_names(order: list[Value]) -> dict[Value, str]:
@@ -147,7 +130,7 @@ class Path:
 
 MAX_WHERE = 12  # definitions of unlabeled nodes printed under an explanation
 
-_Edge = tuple[Value, Value, int, float]  # (consumer, operand node, operand index, local derivative)
+_Step = tuple[Edge, float]  # an edge on a path and its local derivative
 
 
 @dataclass(frozen=True, eq=False)
@@ -262,55 +245,34 @@ def _depends(order: list[Value], wrt: Value) -> dict[Value, int]:
         if node is wrt:
             count[node] = 1
             continue
-        n = sum(count.get(x, 0) for x in node.operands if type(x) is Value)
+        n = sum(count.get(edge.operand, 0) for edge in edges(node))
         if n:
             count[node] = n
     return count
 
 
-def _total(order: list[Value], wrt: Value, count: dict[Value, int]) -> float:
-    """Sum over all paths of the product of local derivatives: forward-mode d node / d wrt."""
-    tangent: dict[Value, float] = {}
-    for node in order:
-        if node not in count:
-            continue
-        if node is wrt:
-            tangent[node] = 1.0
-            continue
-        total = 0.0
-        for x, d in zip(node.operands, local_derivatives(node)):
-            if isinstance(x, Value) and x in count and d is not None:
-                total += d * tangent[x]
-        tangent[node] = total
-    return tangent.get(order[-1], 0.0)
-
-
-def _iter_paths(
-    output: Value, wrt: Value, count: dict[Value, int], names: dict[Value, str]
-) -> Iterator[Path]:
+def _iter_paths(output: Value, wrt: Value, count: dict[Value, int], names: dict[Value, str]) -> Iterator[Path]:
     """Every path from output down to wrt, depth first, without recursion (graphs can be deep)."""
     if output not in count:
         return
 
-    def edges(node: Value) -> list[_Edge]:
-        ops = node.operands
-        ds = local_derivatives(node)
-        return [(node, x, i, ds[i]) for i, x in enumerate(ops) if type(x) is Value and x in count]  # type: ignore[misc]
+    def steps(node: Value) -> list[_Step]:
+        return [(edge, edge.local()) for edge in edges(node) if edge.operand in count]
 
-    stack: list[Iterator[_Edge]] = []  # one iterator over the remaining edges per node on the path
-    taken: list[_Edge] = []  # the edges from output down to the current node
+    stack: list[Iterator[_Step]] = []  # one iterator over the remaining edges per node on the path
+    taken: list[_Step] = []  # the edges from output down to the current node
     node = output
     while True:
         if node is wrt:
             yield _make_path(output, taken, names)
             stack.append(iter(()))  # a path ends here: backtrack
         else:
-            stack.append(iter(edges(node)))
+            stack.append(iter(steps(node)))
         while stack:
             nxt = next(stack[-1], None)
             if nxt is not None:
                 taken.append(nxt)
-                node = nxt[1]
+                node = nxt[0].operand
                 break
             stack.pop()
             if taken:
@@ -319,13 +281,13 @@ def _iter_paths(
             return
 
 
-def _make_path(output: Value, taken: list[_Edge], names: dict[Value, str]) -> Path:
+def _make_path(output: Value, taken: list[_Step], names: dict[Value, str]) -> Path:
     factors = []
-    for out, inp, i, d in taken:
-        no, ni = names[out], names[inp]
+    for edge, d in taken:
+        no, ni = names[edge.node], names[edge.operand]
         latex = rf"\frac{{\partial {_latex_name(no)}}}{{\partial {_latex_name(ni)}}}"
-        factors.append(Factor(out, inp, i, d, f"d{no}/d{ni}", latex))
-    return Path((output, *(e[1] for e in taken)), tuple(factors))
+        factors.append(Factor(edge.node, edge.operand, edge.position, d, f"d{no}/d{ni}", latex))
+    return Path((output, *(edge.operand for edge, _ in taken)), tuple(factors))
 
 
 def explain(output: Value, wrt: Value, max_paths: int = 20) -> Explanation:
@@ -355,7 +317,7 @@ def explain(output: Value, wrt: Value, max_paths: int = 20) -> Explanation:
         output=output,
         wrt=wrt,
         count=count.get(output, 0),
-        total=_total(order, wrt, count),
+        total=grad(output, [wrt])[0].data if wrt in count else 0.0,
         paths=tuple(paths),
         max_paths=max_paths,
         names=names,

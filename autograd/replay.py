@@ -46,9 +46,11 @@ import re
 from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
-from .backward import topological_order
-from .rules import RULES, log
-from .value import Number, Value, as_number
+from ._generated.formulas import log
+from .graph import edges, operands, topological_order
+from .numbers import finite_number
+from .rules import RULES, rename
+from .value import Number, Value
 
 __all__ = ["record", "Tape"]
 
@@ -70,7 +72,7 @@ def record(fn: Callable[..., Value], inputs: Sequence[Number] = ()) -> Tape:
         raise TypeError(
             f"record: inputs must be a sequence of numbers, e.g. [1.5, -2.0], got {type(inputs).__name__}"
         )
-    leaves = [Value(x.data if type(x) is Value else _finite(x, f"record: inputs[{i}]"), f"x{i}")
+    leaves = [Value(x.data if type(x) is Value else finite_number(x, f"record: inputs[{i}]"), f"x{i}")
               for i, x in enumerate(inputs)]
     out = fn(*leaves)
     if type(out) is not Value:
@@ -85,12 +87,10 @@ class Tape:
         order = topological_order(output)
         input_ids = {id(x): i for i, x in enumerate(inputs)}
         #: Leaf Values that are not inputs (e.g. weights): read at forward, .grad added at backward.
-        self.parameters: list[Value] = [
-            v for v in order if v._rule is None and id(v) not in input_ids
-        ]
+        self.parameters: list[Value] = [v for v in order if v.rule is None and id(v) not in input_ids]
         self.n_inputs = len(inputs)
         #: How many operations one replay runs (interior nodes of the recorded graph).
-        self.size = sum(1 for v in order if v._rule is not None)
+        self.size = sum(1 for v in order if v.rule is not None)
         #: The generated Python source of the replay generator.
         self.source = _generate(order, inputs, self.parameters)
         namespace: dict[str, Any] = {"log": log, "_INF": _INF}
@@ -109,7 +109,7 @@ class Tape:
                 f"replay: the graph was recorded with {self.n_inputs} inputs, got {got} "
                 "(pass a sequence of numbers, e.g. [1.5, -2.0])"
             )
-        xs = [_finite(x, f"replay: inputs[{i}]") for i, x in enumerate(inputs)]
+        xs = [finite_number(x, f"replay: inputs[{i}]") for i, x in enumerate(inputs)]
         ps = [p.data for p in self.parameters]
         for i, d in enumerate(ps):
             if type(d) is not float or not -_INF < d < _INF:
@@ -124,7 +124,7 @@ class Tape:
     def backward(self, gradient: Number = 1.0) -> list[float]:
         """Gradients of the last forward's output: returns them for the inputs and ADDS them to
         every parameter's `.grad` (as `Value.backward` does). Once per `forward`."""
-        seed = _finite(gradient, "replay: backward gradient")
+        seed = finite_number(gradient, "replay: backward gradient")
         run, self._pending = self._pending, None
         if run is None:
             raise RuntimeError("replay: call forward() before backward() (once per forward)")
@@ -140,20 +140,8 @@ class Tape:
         return f"Tape({self.size} operations, {self.n_inputs} inputs, {len(self.parameters)} parameters)"
 
 
-def _finite(x: object, what: str) -> float:
-    number = as_number(x, what)
-    if not -_INF < number < _INF:
-        raise ValueError(f"{what} must be finite, got {number!r}")
-    return number
-
-
-_ROLE = {"a": re.compile(r"\ba\b"), "b": re.compile(r"\bb\b"), "out": re.compile(r"\bout\b")}
 _MAX_DEPTH = 40  # at most this many operations folded into one expression (the compiler nests)
-
-
-def _pairs(node: Value) -> list[tuple[object, object]]:
-    """A node's operands as (a, b) pairs: one pair, or one per term of a dot."""
-    return list(zip(node._a, node._b)) if node._rule.variadic else [(node._a, node._b)]  # type: ignore
+_USES = {name: re.compile(rf"\b{name}\b") for name in ("a", "b", "out")}
 
 
 def _generate(order: list[Value], inputs: list[Value], parameters: list[Value]) -> str:
@@ -162,33 +150,30 @@ def _generate(order: list[Value], inputs: list[Value], parameters: list[Value]) 
     Two savings keep it short, and neither changes a single rounding: a value used once and
     needed by no derivative is not stored but written into its user's expression, so a
     neuron's sum becomes one line; and a gradient that is just another one (through an add)
-    is not copied but renamed.
+    is not copied but renamed. The backward lines apply `graph.edges` in the order backward
+    does, each as g * (the rule's derivative), so the gradients have backward's bits.
     """
     root = order[-1]
-    interior = [v for v in order if v._rule is not None]
+    interior = [v for v in order if v.rule is not None]
     # Who uses each value, and which values the derivative expressions will read.
-    uses: dict[int, int] = {}
-    user: dict[int, tuple[Value, str]] = {}
-    needed = {id(root)}
+    uses: dict[Value, int] = {}
+    user: dict[Value, tuple[Value, str]] = {}
+    needed = {root}
     for node in interior:
-        rule = node._rule
-        for a, b in _pairs(node):
-            for i, (operand, role) in enumerate(((a, "a"), (b, "b"))[: rule.arity]):
-                if type(operand) is not Value:
-                    continue
-                uses[id(operand)] = uses.get(id(operand), 0) + 1
-                user[id(operand)] = (node, role)
-                derivative = rule.derivatives[i]  # emitted, since this operand is a Value
-                needed.update(id(x) for x, r in ((a, "a"), (b, "b"), (node, "out"))
-                              if type(x) is Value and _ROLE[r].search(derivative))
+        for edge in edges(node):
+            uses[edge.operand] = uses.get(edge.operand, 0) + 1
+            user[edge.operand] = (node, "ab"[edge.index])
+            for x, role in ((edge.a, "a"), (edge.b, "b"), (node, "out")):
+                if type(x) is Value and _USES[role].search(edge.formula):
+                    needed.add(x)
 
-    names: dict[int, str] = {id(x): f"x{i}" for i, x in enumerate(inputs)}
-    names.update({id(p): f"p{i}" for i, p in enumerate(parameters)})
+    names: dict[Value, str] = {x: f"x{i}" for i, x in enumerate(inputs)}
+    names.update({p: f"p{i}" for i, p in enumerate(parameters)})
     variables = dict(names)  # a value's own identifier, even when its expression is folded
-    depth: dict[int, int] = {}
+    depth: dict[Value, int] = {}
 
     def name(operand: object) -> str:  # a value's variable or folded expression, or a literal
-        return names[id(operand)] if type(operand) is Value else f"({operand!r})"
+        return names[operand] if type(operand) is Value else f"({operand!r})"  # type: ignore[index]
 
     forward = ["def replay(xs, ps):"]
     if inputs:
@@ -196,57 +181,56 @@ def _generate(order: list[Value], inputs: list[Value], parameters: list[Value]) 
     if parameters:
         forward.append(f"    {', '.join(f'p{i}' for i in range(len(parameters)))}, = ps")
     for k, node in enumerate(interior):
-        rule = node._rule
-        if rule.variadic:  # dot: a0 * b0 + a1 * b1 + ..., summed left to right like sum()
-            expression = " + ".join(f"{name(a)} * {name(b)}" for a, b in _pairs(node))
+        rule = node.rule
+        assert rule is not None
+        ops = operands(node)
+        if rule.variadic:  # dot: -0.0 + a0 * b0 + a1 * b1 + ..., summed left to right like the rule
+            n = len(ops) // 2
+            expression = " + ".join(["-0.0"] + [f"{name(a)} * {name(b)}" for a, b in zip(ops[:n], ops[n:])])
         elif rule.formula:  # the rule's formula on floats, inlined
-            expression = rule.forward_source(name(node._a), name(node._b))
+            expression = rename(rule.formula, a=name(ops[0]), b=name(ops[-1]))
         else:  # the rule's forward function, which checks its domain
-            args = name(node._a) if rule.arity == 1 else f"{name(node._a)}, {name(node._b)}"
-            expression = f"F_{rule.name}({args})"
-        variables[id(node)] = f"v{k}"
-        depth[id(node)] = 1 + max((depth.get(id(x), 0) for p in _pairs(node) for x in p), default=0)
-        consumer, role = user.get(id(node), (None, ""))
+            expression = f"F_{rule.name}({', '.join(name(x) for x in ops)})"
+        variables[node] = f"v{k}"
+        depth[node] = 1 + max((depth.get(x, 0) for x in ops if type(x) is Value), default=0)  # type: ignore[call-overload]
+        consumer, role = user.get(node, (None, ""))
         if (
-            id(node) not in needed
-            and uses.get(id(node)) == 1
-            and depth[id(node)] < _MAX_DEPTH
-            and not (consumer._rule.formula and len(_ROLE[role].findall(consumer._rule.formula)) > 1)
+            node not in needed
+            and uses.get(node) == 1
+            and depth[node] < _MAX_DEPTH
+            and consumer is not None
+            and consumer.rule is not None
+            and not (consumer.rule.formula and len(_USES[role].findall(consumer.rule.formula)) > 1)
         ):
-            names[id(node)] = f"({expression})"  # folded into its one user's line
+            names[node] = f"({expression})"  # folded into its one user's line
         else:
-            names[id(node)] = f"v{k}"
-            depth[id(node)] = 0
+            names[node] = f"v{k}"
+            depth[node] = 0
             forward.append(f"    v{k} = {expression}")
-    forward.append(f"    seed = yield {names[id(root)]}")
+    forward.append(f"    seed = yield {names[root]}")
 
     # Backward: each node's gradient is complete once every node after it has passed its share.
-    grads = {id(root): "groot"}
+    grads = {root: "groot"}
     backward = ["    groot = seed"]
 
-    def add(operand: object, term: str, is_copy: bool) -> None:
-        if type(operand) is not Value:  # a constant: no gradient
-            return
-        if id(operand) in grads:
-            backward.append(f"    {grads[id(operand)]} += {term}")
-        elif is_copy and uses[id(operand)] == 1:  # its only gradient is another one: rename
-            grads[id(operand)] = term
+    def add(operand: Value, term: str, is_copy: bool) -> None:
+        if operand in grads:
+            backward.append(f"    {grads[operand]} += {term}")
+        elif is_copy and uses[operand] == 1:  # its only gradient is another one: rename
+            grads[operand] = term
         else:
-            grads[id(operand)] = target = "g" + variables[id(operand)]
+            grads[operand] = target = "g" + variables[operand]
             backward.append(f"    {target} = {term}")
 
     for node in reversed(interior):
-        rule, g = node._rule, grads[id(node)]
-        for a, b in _pairs(node):
-            for i, operand in enumerate((a, b)[: rule.arity]):
-                if type(operand) is not Value:
-                    continue
-                d = rule.derivative_source(i, name(a), name(b), names[id(node)])
-                term = g if d == "1.0" else f"-{g}" if d == "-1.0" else f"{g} * ({d})"
-                add(operand, term, d == "1.0")
+        g = grads[node]
+        for edge in edges(node):
+            d = rename(edge.formula, a=name(edge.a), b=name(edge.b), out=names[node])
+            term = g if d == "1.0" else f"-{g}" if d == "-1.0" else f"{g} * ({d})"
+            add(edge.operand, term, d == "1.0")
 
     def results(leaves: list[Value]) -> str:
-        return "".join(f"{grads.get(id(x), '0.0')}, " for x in leaves)
+        return "".join(f"{grads.get(x, '0.0')}, " for x in leaves)
 
     backward.append(f"    yield ({results(inputs)}), ({results(parameters)})")
     return "\n".join(forward + backward) + "\n"

@@ -1,26 +1,22 @@
-"""The table of primitive operations: each one's forward value and its local derivative rules.
+"""The table of primitive operations: each one's forward value and its local derivatives.
 
-This is the one place where calculus lives. Every other part of the library reads it:
-`Value` computes forwards with it, `backward` and `grad` apply its derivative rules,
-the drawings label edges with them and `explain` names them.
+This is the one place where calculus lives, like PyTorch's ``derivatives.yaml``. A rule's
+derivatives are short Python expressions in the names
 
-A derivative rule is a short Python expression, as in PyTorch's ``derivatives.yaml``.
-It may use:
+* ``a`` and ``b``: the operation's operands (``b`` is absent for unary operations),
+* ``out``: the operation's result, so ``exp`` reuses its own output,
+* ``log``: the natural logarithm (of a float or of a `Value`).
 
-* ``a`` and ``b``: the operation's first and second operand (``b`` is absent for unary ops),
-* ``out``: the operation's result, so ``exp`` can reuse its own output,
-* ``log``: the natural logarithm.
+The same expression serves every purpose: on floats in `backward`, on Values in
+``grad(..., create_graph=True)`` (so higher derivatives need no second copy of any rule), as
+text in drawings, explanations and replayed code. A forward is a formula too, such as
+``"a * b"``, unless it has a domain to check; then it is a function of floats that raises an
+error naming the operation and the value.
 
-Each rule is compiled once into a function ``rule(a, b, out)``. During ``backward`` the
-arguments are plain floats; during ``grad(..., create_graph=True)`` they are `Value`s and
-the same expression records a differentiable graph. That is how higher-order derivatives
-come for free: there is no second copy of any rule.
-
-A forward may likewise be a formula, such as ``"a * b"``, when it is one expression that
-cannot leave its domain. The fast paths are generated from these strings at import, never
-written by hand: `Value`'s operators inline the formula (value.py), `backward` inlines the
-derivative expressions (backward.py), and `replay` writes both into straight-line code
-(replay.py). `Rule.forward_source` and `Rule.derivative_source` give the text they paste in.
+Nothing here is compiled at import. ``python -m autograd._generated.generate`` writes the
+formulas out as real Python (`autograd/_generated/formulas.py`, the reverse pass in
+`autograd/_generated/reverse.py` and Value's hot operators in `autograd/value.py`); a test
+fails when those files are out of step with this table.
 """
 
 from __future__ import annotations
@@ -29,20 +25,20 @@ import math
 import operator
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
-__all__ = ["Rule", "RULES", "log"]
+__all__ = ["Rule", "RULES", "StaleRulesError", "rename"]
 
 
-def log(x: Any) -> Any:
-    """Natural log of a float or a `Value`, so derivative rules can be evaluated on either."""
-    return x.log() if hasattr(x, "log") else math.log(x)
+class StaleRulesError(RuntimeError):
+    """The generated code does not match the rule table: rules.py changed without regenerating."""
 
 
 # ---------------------------------------------------------------------------------------------
-# Forward functions on plain floats. Each raises a clear error outside its domain, naming the
-# operation and the offending value: never a silent nan, inf or complex number.
+# Forwards that have a domain. Each raises a clear error outside it, naming the operation and
+# the value: never a silent nan, inf or complex number.
 # ---------------------------------------------------------------------------------------------
 
 
@@ -56,9 +52,7 @@ def _pow(a: float, b: float) -> float:
     if a == 0.0 and b < 0:
         raise ZeroDivisionError(f"pow: 0.0 cannot be raised to the negative power {b!r}")
     if a < 0 and b != int(b):
-        raise ValueError(
-            f"pow: negative base {a!r} with fractional exponent {b!r} has no real result"
-        )
+        raise ValueError(f"pow: negative base {a!r} with fractional exponent {b!r} has no real result")
     try:
         return a**b
     except OverflowError:
@@ -78,75 +72,82 @@ def _log(a: float) -> float:
     return math.log(a)
 
 
-def _dot(a: Any, b: Any) -> float:
-    if type(a) is tuple:
-        return sum(map(operator.mul, a, b))  # a_0 * b_0 + a_1 * b_1 + ..., in that order
-    return a * b  # a single pair (a, b): the product, so dot can be checked like mul
-
-
 def _tanh(a: float) -> float:
-    return math.tanh(a)  # math.tanh saturates to +-1.0 without overflow
+    return math.tanh(a)  # saturates to +-1.0 without overflow
 
 
 def _sigmoid(a: float) -> float:
-    # Stable on both sides: exp is only ever taken of a non-positive number.
+    # Stable on both sides: exp is only ever taken of a number <= 0.
     if a >= 0.0:
         return 1.0 / (1.0 + math.exp(-a))
     e = math.exp(a)
     return e / (1.0 + e)
 
 
+def _dot(a: tuple[float, ...] | float, b: tuple[float, ...] | float) -> float:
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        # a_0 * b_0 + a_1 * b_1 + ..., left to right from -0.0 (x + -0.0 is x exactly, sign included)
+        return sum(map(operator.mul, a, b), -0.0)
+    return a * b  # type: ignore[operator]  # one pair: the product, so dot evaluates like mul
+
+
 # ---------------------------------------------------------------------------------------------
 # The table.
 # ---------------------------------------------------------------------------------------------
 
+_OPERAND_NAMES = re.compile(r"\b(a|b|out)\b")
 
-_NAMES = re.compile(r"\b(a|b|out)\b")  # the operand names a rule's expressions may use
+
+def rename(expression: str, **names: str) -> str:
+    """A formula with its operand names replaced: rename("a * b", a="x1", b="2.0") is "x1 * 2.0"."""
+    return _OPERAND_NAMES.sub(lambda m: names.get(m.group(), m.group()), expression)
 
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, eq=False)
 class Rule:
-    """One primitive: its name, how it is drawn, its forward, and d(out)/d(operand) per operand.
+    """One primitive: its name, how it is drawn, its forward, and d out / d operand per operand.
 
-    `forward` is a function of the operands' floats, or a formula string such as ``"a * b"``
-    (then compiled into that function, and kept in `formula` for the generated fast paths).
-    A `variadic` rule (``dot``) takes two equally long tuples: its derivatives apply to every
-    pair (a_i, b_i), with ``a``, ``b`` standing for a_i, b_i.
+    `formula` is the forward as an expression (``"a * b"``); a rule with a domain gives
+    `function` instead. A `variadic` rule (``dot``) takes two equally long tuples, and its
+    derivatives apply to every pair (a_i, b_i), with ``a`` and ``b`` standing for a_i and b_i.
     """
 
     name: str
     symbol: str
-    forward: Callable[..., float] | str
-    derivatives: tuple[str, ...]
+    formula: str = ""
+    derivatives: tuple[str, ...] = ()
     note: str = ""
     variadic: bool = False
-    formula: str = field(default="", init=False)
-    local_grads: tuple[Callable[..., Any], ...] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        namespace = {"log": log, "__builtins__": {"float": float}}
-        if isinstance(self.forward, str):
-            params = "a" if self.arity == 1 else "a, b"
-            object.__setattr__(self, "formula", self.forward)
-            object.__setattr__(self, "forward", eval(f"lambda {params}: {self.forward}", namespace))
-        compiled = tuple(
-            eval(f"lambda a, b, out: {expr}", namespace) for expr in self.derivatives
-        )
-        object.__setattr__(self, "local_grads", compiled)
+    function: Callable[..., float] | None = None
 
     @property
     def arity(self) -> int:
         """How many operands the operation takes (1 or 2; for `dot`, 2 tuples)."""
         return len(self.derivatives)
 
-    def forward_source(self, a: str, b: str = "") -> str:
-        """The formula with the operands renamed, e.g. ``"x3 * 0.5"``: for code generators."""
-        assert self.formula, f"{self.name} has a forward function, not a formula"
-        return _NAMES.sub(lambda m: {"a": a, "b": b}[m.group()], self.formula)
+    @cached_property
+    def forward(self) -> Callable[..., float]:
+        """The forward on floats: `function`, or the formula as written out in _generated/formulas.py."""
+        if self.function is not None:
+            return self.function
+        return self._compiled()[0]
 
-    def derivative_source(self, i: int, a: str, b: str = "", out: str = "out") -> str:
-        """Derivative number i with the operands renamed, e.g. relu's ``"1.0 if x3 > 0.0 else 0.0"``."""
-        return _NAMES.sub(lambda m: {"a": a, "b": b, "out": out}[m.group()], self.derivatives[i])
+    @cached_property
+    def local_grads(self) -> tuple[Callable[..., Any], ...]:
+        """The derivatives as functions ``(a, b, out) -> d out / d operand``, on floats or on Values."""
+        return self._compiled()[1]
+
+    def _compiled(self) -> tuple[Callable[..., float], tuple[Callable[..., Any], ...]]:
+        from ._generated import formulas  # generated from this table, so imported once it is built
+
+        entry = formulas.COMPILED.get(self.name)
+        if entry is None or entry.sources != (self.formula, self.derivatives):
+            raise StaleRulesError(
+                f"rule {self.name!r} changed since autograd/_generated was written: "
+                "run `python -m autograd._generated.generate`"
+            )
+        return entry.forward, entry.derivatives
 
 
 RULES: dict[str, Rule] = {
@@ -155,20 +156,20 @@ RULES: dict[str, Rule] = {
         Rule("add", "+", "a + b", ("1.0", "1.0")),
         Rule("sub", "-", "a - b", ("1.0", "-1.0")),
         Rule("mul", "*", "a * b", ("b", "a")),
-        Rule("div", "/", _div, ("1.0 / b", "-out / b")),
+        Rule("div", "/", derivatives=("1.0 / b", "-out / b"), function=_div),
         Rule("neg", "neg", "-a", ("-1.0",)),
         Rule(
             "pow",
             "**",
-            _pow,
-            ("b * a ** (b - 1) if b != 0.0 else 0.0", "out * log(a)"),
+            derivatives=("b * a ** (b - 1) if b != 0.0 else 0.0", "out * log(a)"),
+            function=_pow,
             note="a Value exponent needs a base > 0, where log(a) exists; "
             "a ** 0 is the constant 1, so its derivative is 0 even at a == 0",
         ),
-        Rule("exp", "exp", _exp, ("out",)),
-        Rule("log", "log", _log, ("1.0 / a",)),
-        Rule("tanh", "tanh", _tanh, ("1.0 - out * out",)),
-        Rule("sigmoid", "sigmoid", _sigmoid, ("out * (1.0 - out)",)),
+        Rule("exp", "exp", derivatives=("out",), function=_exp),
+        Rule("log", "log", derivatives=("1.0 / a",), function=_log),
+        Rule("tanh", "tanh", derivatives=("1.0 - out * out",), function=_tanh),
+        Rule("sigmoid", "sigmoid", derivatives=("out * (1.0 - out)",), function=_sigmoid),
         Rule(
             "relu",
             "relu",
@@ -179,8 +180,8 @@ RULES: dict[str, Rule] = {
         Rule(
             "dot",
             "dot",
-            _dot,
-            ("b", "a"),
+            derivatives=("b", "a"),
+            function=_dot,
             note="one node for a_0 * b_0 + a_1 * b_1 + ...: mul's derivatives, per pair",
             variadic=True,
         ),

@@ -2,55 +2,53 @@
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Sequence
-from typing import Union
+from typing import Any, Union
 
+from .backward import backward as _backward
+from .graph import operands
+from .numbers import as_number, finite_number
 from .rules import RULES, Rule
 
-__all__ = ["Value", "Number", "Operand", "dot"]
+__all__ = ["Value", "Number", "Operand", "dot", "as_number"]
 
-Number = int | float
+Number = Union[int, float]
 Operand = Union["Value", int, float]
 
-_INF = math.inf
-_NEG_INF = -math.inf  # a constant: the hot paths below do not negate inf on every call
+_INF = float("inf")
+_NEG_INF = -_INF  # a constant, so the hot paths below do not negate inf on every call
+_new = object.__new__
 
-
-def as_number(x: object, what: str) -> float:
-    """Turn a real number (int, float, numpy scalar; not bool) into a float, or raise TypeError."""
-    if type(x) is float:
-        return x
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{what} must be a real number (int or float), got {type(x).__name__}: {x!r}")
-    return float(x)
+_ADD, _SUB, _MUL, _DIV, _NEG, _POW = (RULES[k] for k in ("add", "sub", "mul", "div", "neg", "pow"))
+_EXP, _LOG, _TANH, _SIGMOID, _RELU, _DOT = (RULES[k] for k in ("exp", "log", "tanh", "sigmoid", "relu", "dot"))
 
 
 class Value:
     """A scalar in a computation graph: its `data`, its `grad`, and the operation that made it.
 
-    Operands that are plain numbers are kept inside the node as constants rather than wrapped
-    in new Values: the graph holds only what can carry a gradient.
+    Operands that are plain numbers are kept inside the node as float constants rather than
+    wrapped in new Values: the graph holds only what can carry a gradient.
     """
 
-    # One object per node (its float `data` is not tracked by the garbage collector) and no
-    # per-node closures: graphs are freed by reference counting alone.
+    # One object per node and no per-node closures, so a graph is freed by reference counting.
     __slots__ = ("data", "grad", "_rule", "_a", "_b", "_label", "_g")
 
-    def __init__(self, data: Number, label: str = "") -> None:
-        data = as_number(data, "Value data")
-        if not -_INF < data < _INF:
-            raise ValueError(f"Value data must be finite, got {data!r}")
-        if not isinstance(label, str):
-            raise TypeError(f"Value label must be a str, got {type(label).__name__}: {label!r}")
-        self.data: float = data
-        self.grad: float = 0.0
-        self._rule: Rule | None = None
-        self._a: Value | float | tuple | None = None  # operands: a Value or a float constant
-        self._b: Value | float | tuple | None = None  # (for `dot`, a tuple of them)
-        self._label = label
-        self._g: object = None  # backward's scratch accumulator; None between passes
+    data: float
+    grad: float
+    _rule: Rule | None  # the operation that made this node (None for a leaf)
+    _a: Any  # its operands, read only through autograd.graph: a Value or a float constant,
+    _b: Any  # or for a dot node a tuple of them; None where there is none
+    _label: str
+    _g: Any  # the fast reverse pass's running sum of d root / d self (scratch of the last pass)
+
+    def __init__(self, data: float, label: str = "") -> None:
+        self.data = finite_number(data, "Value data")
+        self.grad = 0.0
+        self._rule = None
+        self._a = None
+        self._b = None
+        self.label = label
+        self._g = None
 
     # -- what the node is -----------------------------------------------------------------------
 
@@ -78,99 +76,227 @@ class Value:
     @property
     def operands(self) -> tuple[Value | float, ...]:
         """Every operand in order, Values and plain-number constants alike."""
-        rule = self._rule
-        if rule is None:
-            return ()
-        if rule.variadic:  # dot: a_0, a_1, ..., then b_0, b_1, ...
-            return self._a + self._b  # type: ignore[operator]
-        return (self._a,) if rule.arity == 1 else (self._a, self._b)  # type: ignore[return-value]
+        return operands(self)
 
     @property
     def children(self) -> tuple[Value, ...]:
         """The Values this one was computed from (constants are not children)."""
-        return tuple(x for x in self.operands if type(x) is Value)
+        return tuple(x for x in operands(self) if type(x) is Value)  # type: ignore[misc]
 
     def __repr__(self) -> str:
         label = f", label={self._label!r}" if self._label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
-    # -- recording operations ---------------------------------------------------------------------
-    # +, -, * (and their reflected forms), neg and relu are generated from the rule table at the
-    # end of this module. The rarer operations below go through the generic `_record`.
+    # -- gradients ----------------------------------------------------------------------------------
 
-    def _record(self, rule: Rule, a: Value | float, b: Value | float | None = None) -> Value:
-        """Apply a rule to operands (Values or constants) and return the new node."""
-        args = (a.data if type(a) is Value else a,)
-        if b is not None:
-            args += (b.data if type(b) is Value else b,)
-        data = rule.forward(*args)
+    def backward(self, gradient: float = 1.0) -> None:
+        """Add d self / d node * gradient to `.grad` of every node of the graph (see backward.py)."""
+        _backward(self, gradient)
+
+    # -- operations ---------------------------------------------------------------------------------
+    # Each records one node with a rule from rules.py. The hot ones (+, -, *, unary -, relu) are
+    # written out from the table by autograd/_generated/generate.py, the rule's formula inline, so
+    # they run with no generic dispatch; the rest go through `_record`.
+
+    # BEGIN GENERATED OPERATORS (python -m autograd._generated.generate writes this block)
+    def __add__(self, other: Value | float) -> Value:
+        """self + other: the add rule, a + b."""
+        a = self.data
+        if type(other) is Value:
+            b = other.data
+        elif type(other) is float and _NEG_INF < other < _INF:
+            b = other
+        else:  # an int becomes a float constant; inf, nan and non-numbers are refused
+            other = b = finite_number(other, "add: operand")
+        data = a + b
         if not _NEG_INF < data < _INF:
-            _overflow(rule, args, data)
-        out = _new_value(Value)
+            raise _overflow(_ADD, self, other, data)
+        out = _new(Value)  # as _node() below, inline: every slot is set
         out.data = data
         out.grad = 0.0
-        out._rule = rule
-        out._a = a
-        out._b = b
+        out._rule = _ADD
+        out._a = self
+        out._b = other
         out._label = ""
         out._g = None
         return out
 
-    def __truediv__(self, other: Operand) -> Value:
-        return self._record(_DIV, self, _operand(other))
+    def __radd__(self, other: float) -> Value:
+        """other + self, for a number other: the add rule, a + b."""
+        a = other = finite_number(other, "add: operand")
+        b = self.data
+        data = a + b
+        if not _NEG_INF < data < _INF:
+            raise _overflow(_ADD, other, self, data)
+        out = _new(Value)  # as _node() below, inline: every slot is set
+        out.data = data
+        out.grad = 0.0
+        out._rule = _ADD
+        out._a = other
+        out._b = self
+        out._label = ""
+        out._g = None
+        return out
 
-    def __rtruediv__(self, other: Number) -> Value:
-        return self._record(_DIV, _operand(other), self)
+    def __sub__(self, other: Value | float) -> Value:
+        """self - other: the sub rule, a - b."""
+        a = self.data
+        if type(other) is Value:
+            b = other.data
+        elif type(other) is float and _NEG_INF < other < _INF:
+            b = other
+        else:  # an int becomes a float constant; inf, nan and non-numbers are refused
+            other = b = finite_number(other, "sub: operand")
+        data = a - b
+        if not _NEG_INF < data < _INF:
+            raise _overflow(_SUB, self, other, data)
+        out = _new(Value)  # as _node() below, inline: every slot is set
+        out.data = data
+        out.grad = 0.0
+        out._rule = _SUB
+        out._a = self
+        out._b = other
+        out._label = ""
+        out._g = None
+        return out
+
+    def __rsub__(self, other: float) -> Value:
+        """other - self, for a number other: the sub rule, a - b."""
+        a = other = finite_number(other, "sub: operand")
+        b = self.data
+        data = a - b
+        if not _NEG_INF < data < _INF:
+            raise _overflow(_SUB, other, self, data)
+        out = _new(Value)  # as _node() below, inline: every slot is set
+        out.data = data
+        out.grad = 0.0
+        out._rule = _SUB
+        out._a = other
+        out._b = self
+        out._label = ""
+        out._g = None
+        return out
+
+    def __mul__(self, other: Value | float) -> Value:
+        """self * other: the mul rule, a * b."""
+        a = self.data
+        if type(other) is Value:
+            b = other.data
+        elif type(other) is float and _NEG_INF < other < _INF:
+            b = other
+        else:  # an int becomes a float constant; inf, nan and non-numbers are refused
+            other = b = finite_number(other, "mul: operand")
+        data = a * b
+        if not _NEG_INF < data < _INF:
+            raise _overflow(_MUL, self, other, data)
+        out = _new(Value)  # as _node() below, inline: every slot is set
+        out.data = data
+        out.grad = 0.0
+        out._rule = _MUL
+        out._a = self
+        out._b = other
+        out._label = ""
+        out._g = None
+        return out
+
+    def __rmul__(self, other: float) -> Value:
+        """other * self, for a number other: the mul rule, a * b."""
+        a = other = finite_number(other, "mul: operand")
+        b = self.data
+        data = a * b
+        if not _NEG_INF < data < _INF:
+            raise _overflow(_MUL, other, self, data)
+        out = _new(Value)  # as _node() below, inline: every slot is set
+        out.data = data
+        out.grad = 0.0
+        out._rule = _MUL
+        out._a = other
+        out._b = self
+        out._label = ""
+        out._g = None
+        return out
+
+    def __neg__(self) -> Value:
+        """-self: the neg rule, -a."""
+        a = self.data
+        data = -a
+        if not _NEG_INF < data < _INF:
+            raise _overflow(_NEG, self, None, data)
+        out = _new(Value)  # as _node() below, inline: every slot is set
+        out.data = data
+        out.grad = 0.0
+        out._rule = _NEG
+        out._a = self
+        out._b = None
+        out._label = ""
+        out._g = None
+        return out
+
+    def relu(self) -> Value:
+        """max(0, self); derivative 1 where self > 0, else 0 (0 at the kink, as PyTorch)."""
+        a = self.data
+        data = a if a > 0.0 else 0.0
+        if not _NEG_INF < data < _INF:
+            raise _overflow(_RELU, self, None, data)
+        out = _new(Value)  # as _node() below, inline: every slot is set
+        out.data = data
+        out.grad = 0.0
+        out._rule = _RELU
+        out._a = self
+        out._b = None
+        out._label = ""
+        out._g = None
+        return out
+    # END GENERATED OPERATORS
+
+    def __truediv__(self, other: Value | float) -> Value:
+        return _record(_DIV, self, _operand(other, "div"))
+
+    def __rtruediv__(self, other: float) -> Value:
+        return _record(_DIV, _operand(other, "div"), self)
 
     def __pos__(self) -> Value:
         return self
 
-    def __pow__(self, exponent: Operand) -> Value:
-        exponent = _operand(exponent)
-        if type(exponent) is Value and self.data <= 0.0:
-            raise ValueError(
-                f"pow: a Value exponent needs a base > 0 (d/d exponent is out * log(base)), "
-                f"got base {self.data!r}"
-            )
-        return self._record(_POW, self, exponent)
+    def __pow__(self, exponent: Value | float) -> Value:
+        exponent = _operand(exponent, "pow")
+        if type(exponent) is Value:
+            _positive_base(self.data)
+        return _record(_POW, self, exponent)
 
-    def __rpow__(self, base: Number) -> Value:
-        base = _operand(base)
-        if base <= 0.0:  # type: ignore[operator]
-            raise ValueError(
-                f"pow: a Value exponent needs a base > 0 (d/d exponent is out * log(base)), "
-                f"got base {base!r}"
-            )
-        return self._record(_POW, base, self)
+    def __rpow__(self, base: float) -> Value:
+        number = _operand(base, "pow")
+        _positive_base(number)  # type: ignore[arg-type]
+        return _record(_POW, number, self)
 
     def exp(self) -> Value:
         """e ** self; its derivative is its own output."""
-        return self._record(_EXP, self)
+        return _record(_EXP, self)
 
     def log(self) -> Value:
         """Natural logarithm; defined for data > 0."""
-        return self._record(_LOG, self)
+        return _record(_LOG, self)
 
     def tanh(self) -> Value:
         """Hyperbolic tangent; derivative 1 - tanh^2."""
-        return self._record(_TANH, self)
+        return _record(_TANH, self)
 
     def sigmoid(self) -> Value:
         """1 / (1 + e^-x), computed without overflow; derivative sigma (1 - sigma)."""
-        return self._record(_SIGMOID, self)
+        return _record(_SIGMOID, self)
 
-    # -- comparisons read the data; equality stays identity so Values can key dicts and sets ----
+    # -- comparisons read the data; equality stays identity so Values can key dicts and sets ------
 
-    def __lt__(self, other: Operand) -> bool:
+    def __lt__(self, other: Value | float) -> bool:
         return self.data < _data(other)
 
-    def __le__(self, other: Operand) -> bool:
+    def __le__(self, other: Value | float) -> bool:
         return self.data <= _data(other)
 
-    def __gt__(self, other: Operand) -> bool:
+    def __gt__(self, other: Value | float) -> bool:
         return self.data > _data(other)
 
-    def __ge__(self, other: Operand) -> bool:
+    def __ge__(self, other: Value | float) -> bool:
         return self.data >= _data(other)
 
     __hash__ = object.__hash__
@@ -178,129 +304,66 @@ class Value:
     def __float__(self) -> float:
         return self.data
 
-    # -- gradients ----------------------------------------------------------------------------------
 
-    def backward(self, gradient: Number = 1.0) -> None:
-        """Add d(self)/d(node) to `.grad` of every node of the graph (seeded with `gradient`)."""
-        from .backward import backward
-
-        backward(self, gradient)
-
-
-_new_value = object.__new__
-_ADD, _SUB, _MUL, _DIV, _NEG, _POW = (RULES[k] for k in ("add", "sub", "mul", "div", "neg", "pow"))
-_EXP, _LOG, _TANH, _SIGMOID, _RELU = (RULES[k] for k in ("exp", "log", "tanh", "sigmoid", "relu"))
-_DOT = RULES["dot"]
-
-
-def _operand(x: object) -> Value | float:
-    """A Value stays itself; a plain number becomes a float constant; anything else is refused."""
-    if type(x) is Value:
-        return x  # type: ignore[return-value]
-    number = as_number(x, "operand")
-    if not -_INF < number < _INF:
-        raise ValueError(f"operand must be finite, got {number!r}")
-    return number
-
-
-def _data(x: object) -> float:
-    return x.data if type(x) is Value else as_number(x, "comparison operand")
-
-
-def _overflow(rule: Rule, args: tuple, data: float) -> None:
-    raise OverflowError(f"{rule.name}: result of {rule.symbol} on {args} overflows a float ({data!r})")
-
-
-def dot(a: Sequence[Operand], b: Sequence[Operand]) -> Value:
-    """a[0] * b[0] + a[1] * b[1] + ... recorded as ONE node (the `dot` rule) instead of 2n - 1.
-
-    A fused neuron is ``dot([bias, *weights], [1.0, *inputs])``: faster and smaller than the
-    chain of products and sums, but a drawing then shows one node where a learner expects every
-    multiply, so `nn.Neuron` uses it only when asked (``Neuron(nin, fused=True)``).
-    """
-    # Values stay; numbers become float constants (via _operand, which refuses anything else).
-    a_ops = tuple([x if type(x) is Value else _operand(x) for x in a])
-    b_ops = tuple([x if type(x) is Value else _operand(x) for x in b])
-    if len(a_ops) != len(b_ops) or not a_ops:
-        raise ValueError(
-            f"dot: needs two non-empty sequences of the same length, got {len(a_ops)} and {len(b_ops)}"
-        )
-    args = (
-        tuple([x.data if type(x) is Value else x for x in a_ops]),
-        tuple([x.data if type(x) is Value else x for x in b_ops]),
-    )
-    data = _DOT.forward(*args)
-    if not -_INF < data < _INF:
-        _overflow(_DOT, args, data)
-    out = _new_value(Value)
-    out.data, out.grad, out._rule, out._label, out._g = data, 0.0, _DOT, "", None
-    out._a, out._b = a_ops, b_ops
-    return out
-
-
-# ---------------------------------------------------------------------------------------------
-# The hot operators, generated from the table: each method below is its rule's `formula`
-# (rules.py) pasted into one template, so it runs with no generic dispatch and the math is
-# still written only once. `GENERATED` keeps each method's source: print(GENERATED["__mul__"]).
-# ---------------------------------------------------------------------------------------------
-
-_NEW_NODE = """
+def _node(rule: Rule, data: float, a: Any, b: Any) -> Value:
+    """A new node: `data`, computed by `rule` from operands a and b (as the generated operators do inline)."""
     if not _NEG_INF < data < _INF:
-        _overflow(RULE, {args}, data)
-    out = _new_value(Value)  # a bare node: every slot is set below, as in _record
+        raise _overflow(rule, a, b, data)
+    out = _new(Value)
     out.data = data
     out.grad = 0.0
-    out._rule = RULE
-    out._a = {a}
-    out._b = {b}
+    out._rule = rule
+    out._a = a
+    out._b = b
     out._label = ""
     out._g = None
     return out
-"""
-
-_TEMPLATES = {
-    # self OP other: other is a Value, or a number kept in the node as a float constant
-    "left": """def method(self, other):
-    a = self.data
-    if type(other) is Value:
-        b = other.data
-    elif type(other) is float and _NEG_INF < other < _INF:
-        b = other
-    else:
-        other = b = _operand(other)  # an int becomes a float; a non-number is refused
-    data = {formula}""" + _NEW_NODE.format(args="(a, b)", a="self", b="other"),
-    # number OP self: Python calls this only when the left operand is not a Value
-    "right": """def method(self, other):
-    a = other = _operand(other)
-    b = self.data
-    data = {formula}""" + _NEW_NODE.format(args="(a, b)", a="other", b="self"),
-    "unary": """def method(self):
-    a = self.data
-    data = {formula}""" + _NEW_NODE.format(args="(a,)", a="self", b="None"),
-}
-
-GENERATED: dict[str, str] = {}
 
 
-def _generate(name: str, template: str, rule: Rule, doc: str) -> None:
-    source = _TEMPLATES[template].format(formula=rule.forward_source("a", "b"))
-    namespace = {"Value": Value, "RULE": rule, "_INF": _INF, "_NEG_INF": _NEG_INF, "_new_value": _new_value}
-    namespace.update(_operand=_operand, _overflow=_overflow)
-    exec(compile(source, f"<Value.{name}, from the {rule.name} rule>", "exec"), namespace)
-    method = namespace["method"]
-    method.__name__, method.__qualname__, method.__doc__ = name, f"Value.{name}", doc
-    setattr(Value, name, method)
-    GENERATED[name] = source
+def _record(rule: Rule, a: Value | float, b: Value | float | None = None) -> Value:
+    """Apply a rule to its operands (Values or float constants) and return the new node."""
+    x = a.data if type(a) is Value else a
+    if b is None:
+        return _node(rule, rule.forward(x), a, None)
+    return _node(rule, rule.forward(x, b.data if type(b) is Value else b), a, b)
 
 
-for _args in (
-    ("__add__", "left", _ADD, "self + other"),
-    ("__radd__", "right", _ADD, "other + self, for a number other"),
-    ("__sub__", "left", _SUB, "self - other"),
-    ("__rsub__", "right", _SUB, "other - self, for a number other"),
-    ("__mul__", "left", _MUL, "self * other"),
-    ("__rmul__", "right", _MUL, "other * self, for a number other"),
-    ("__neg__", "unary", _NEG, "-self"),
-    ("relu", "unary", _RELU, "max(0, x); derivative 1 where x > 0, else 0 (0 at the kink, as PyTorch)."),
-):
-    _generate(*_args)
+def _operand(x: object, op: str) -> Value | float:
+    """A Value stays itself; a number becomes a float constant; anything else is refused, naming op."""
+    if type(x) is Value:
+        return x
+    return finite_number(x, f"{op}: operand")
+
+
+def _positive_base(base: float) -> None:
+    if not base > 0.0:
+        raise ValueError(
+            f"pow: a Value exponent needs a base > 0 (d out / d exponent is out * log(base)), got base {base!r}"
+        )
+
+
+def _data(x: object) -> float:
+    return x.data if type(x) is Value else as_number(x, "comparison operand")  # type: ignore[attr-defined]
+
+
+def _overflow(rule: Rule, a: Any, b: Any, data: float) -> OverflowError:
+    def show(x: Any) -> object:
+        return x.data if type(x) is Value else tuple(show(y) for y in x) if type(x) is tuple else x
+
+    args = (show(a),) if b is None else (show(a), show(b))
+    return OverflowError(f"{rule.name}: result of {rule.symbol} on {args} overflows a float ({data!r})")
+
+
+def dot(a: Sequence[Value | float], b: Sequence[Value | float]) -> Value:
+    """a[0] * b[0] + a[1] * b[1] + ... recorded as ONE node (the `dot` rule) instead of 2n - 1.
+
+    A neuron is ``dot([bias, *weights], [1.0, *inputs])``: faster and smaller than the chain of
+    products and sums, and one node in a drawing, as the derivations write z = b + sum w_i x_i.
+    """
+    a_ops = tuple([_operand(x, "dot") for x in a])
+    b_ops = tuple([_operand(x, "dot") for x in b])
+    if len(a_ops) != len(b_ops) or not a_ops:
+        raise ValueError(f"dot: needs two non-empty sequences of the same length, got {len(a_ops)} and {len(b_ops)}")
+    a_data = tuple([x.data if type(x) is Value else x for x in a_ops])
+    b_data = tuple([x.data if type(x) is Value else x for x in b_ops])
+    return _node(_DOT, _DOT.forward(a_data, b_data), a_ops, b_ops)

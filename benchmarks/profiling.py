@@ -1,7 +1,7 @@
 """Where chaingrad's time goes: its MLP step split into phases, and a cProfile of one step.
 
 Runs in chaingrad's worker. Splitting backward into "order the nodes" and "apply the rules"
-uses two private functions of autograd.backward, `_collect` and `_backpropagate_floats`; if
+uses `autograd.topological_order` and the private `_fill_gradients` of autograd.backward; if
 the engine no longer has them, or they no longer give the gradients `backward` gives, backward
 is timed as one phase (`loss.backward()`) instead.
 """
@@ -40,8 +40,8 @@ def _mlp(engine: Chaingrad, weights: list[float], X: list, y: list) -> tuple[Cal
     model.load_state_dict(dict(zip(model.state_dict(), weights)))
     params = model.parameters()
     hinge = engine.nn.hinge
-    collect = getattr(ENGINE_BACKWARD, "_collect", None)
-    propagate = getattr(ENGINE_BACKWARD, "_backpropagate_floats", None)
+    order_of = getattr(ENGINE_BACKWARD, "topological_order", None)
+    fill = getattr(ENGINE_BACKWARD, "_fill_gradients", None)
 
     def step(split: bool) -> list[float]:
         clock = time.perf_counter
@@ -49,16 +49,14 @@ def _mlp(engine: Chaingrad, weights: list[float], X: list, y: list) -> tuple[Cal
         loss = hinge([model(x) for x in X], y) + ALPHA * sum(p * p for p in params)
         t.append(clock())
         if split:  # what autograd.backward does, one phase at a time
-            interior, leaves = collect(loss)  # type: ignore[misc]
+            order = order_of(loss)  # type: ignore[misc]
             t.append(clock())
-            loss._g = 1.0
-            propagate(interior)  # type: ignore[misc]
+            fill(order, 1.0)  # type: ignore[misc]
             t.append(clock())
-            for node in interior + leaves:
+            for node in order:
                 node.grad += node._g
-                node._g = None
             t.append(clock())
-            del interior, leaves
+            del order
         else:
             loss.backward()
             t.append(clock())
@@ -71,7 +69,7 @@ def _mlp(engine: Chaingrad, weights: list[float], X: list, y: list) -> tuple[Cal
 
 def _split_works(engine: Chaingrad, weights: list[float], X: list, y: list) -> bool:
     """Whether the private functions exist and give `backward`'s gradients (checked on a throwaway model)."""
-    if not all(hasattr(ENGINE_BACKWARD, f) for f in ("_collect", "_backpropagate_floats")):
+    if not all(hasattr(ENGINE_BACKWARD, f) for f in ("topological_order", "_fill_gradients")):
         return False
     step, params = _mlp(engine, weights, X, y)
     step(False)

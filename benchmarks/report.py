@@ -331,7 +331,7 @@ def memory_table(report: Report) -> list[str]:
 
 def phase_table(phases: dict[str, Any], rounds: int, n_ops: int) -> list[str]:
     whole = ("" if phases["split"] else " Backward is timed whole: this version of autograd.backward has no "
-             "`_collect` and `_backpropagate_floats` that give `backward`'s gradients.")
+             "`topological_order` and `_fill_gradients` that give `backward`'s gradients.")
     lines = ["chaingrad, one MLP step split into phases, in chaingrad's worker (median of "
              f"{rounds}; ns per operation = phase time / {n_ops} operations).{whole}", "",
              "| phase | collector on | share | collector off | share |", "|---|---|---|---|---|"]

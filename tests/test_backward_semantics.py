@@ -331,19 +331,62 @@ def interrupt_in(function_name: str, after_lines: int):
         sys.settrace(previous)
 
 
-@pytest.mark.parametrize(
-    "phase, after_lines",
-    [("_collect", 20), ("_collect", 40), ("_collect", 80), ("backpropagate", 10), ("backpropagate", 60)],
-)
-def test_backward_interrupted_midway_leaves_the_graph_as_before(phase, after_lines):
-    """Ctrl-C while ordering the graph or applying the rules adds nothing to any .grad, and the
-    next backward is complete and correct (no node is left marked as visited)."""
-    nodes = shared_graph()
-    fresh = shared_graph()
-    fresh[-1].backward()
-    with pytest.raises(KeyboardInterrupt):
-        with interrupt_in(phase, after_lines):
-            nodes[-1].backward()
-    assert [n.grad for n in nodes] == [0.0] * len(nodes)
-    nodes[-1].backward()
-    assert [n.grad for n in nodes] == [n.grad for n in fresh]
+def lines_run(function_name: str, action) -> int:
+    """How many lines `function_name` runs (all its calls together) while `action()` runs."""
+    count = 0
+
+    def in_frame(frame, event, arg):
+        nonlocal count
+        if event == "line":
+            count += 1
+        return in_frame
+
+    previous = sys.gettrace()
+    sys.settrace(lambda frame, event, arg: in_frame if frame.f_code.co_name == function_name else None)
+    try:
+        action()
+    finally:
+        sys.settrace(previous)
+    return count
+
+
+# Every function a backward or grad call runs its lines in: the walk, the generated loop, the
+# bookkeeping around it and the loop that adds to .grad.
+PHASES = ["topological_order", "_claim_slots", "_fill_gradients", "backpropagate_floats", "backward", "grad", "_release_slots"]
+
+
+@pytest.mark.parametrize("phase", PHASES)
+def test_backward_interrupted_at_any_line_adds_nothing_and_the_next_backward_is_right(phase):
+    """Ctrl-C at any line of any phase of backward leaves every .grad as it was, and the next
+    backward on the same graph gives what a fresh graph gives."""
+    expected = shared_graph()
+    expected[-1].backward()
+    total = lines_run(phase, lambda: shared_graph()[-1].backward())
+    for line in range(1, total + 1):
+        nodes = shared_graph()
+        for n in nodes:
+            n.grad = 0.5  # gradients from an earlier step must survive too
+        with pytest.raises(KeyboardInterrupt):
+            with interrupt_in(phase, line):
+                nodes[-1].backward()
+        assert [n.grad for n in nodes] == [0.5] * len(nodes), f"{phase}, line {line} of {total}"
+        for n in nodes:
+            n.grad = 0.0
+        nodes[-1].backward()
+        assert [n.grad for n in nodes] == [n.grad for n in expected], f"{phase}, line {line} of {total}"
+
+
+@pytest.mark.parametrize("phase", PHASES)
+def test_grad_interrupted_at_any_line_leaves_no_trace(phase):
+    """Ctrl-C at any line of grad leaves the graph as it was: the next grad and backward are right."""
+    expected = shared_graph()
+    expected[-1].backward()
+    total = lines_run(phase, lambda: grad(shared_graph()[-1], shared_graph()[:1]))
+    for line in range(1, total + 1):
+        nodes = shared_graph()
+        with pytest.raises(KeyboardInterrupt):
+            with interrupt_in(phase, line):
+                grad(nodes[-1], nodes)
+        assert [g.data for g in grad(nodes[-1], nodes)] == [n.grad for n in expected], f"{phase}, line {line}"
+        nodes[-1].backward()
+        assert [n.grad for n in nodes] == [n.grad for n in expected], f"{phase}, line {line}"

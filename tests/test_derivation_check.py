@@ -9,7 +9,7 @@ import pytest
 
 import nn
 from autograd import DerivationReport, Value, check_derivation
-from autograd.check import UnknownLabelError
+from autograd.derivation import UnknownLabelError
 
 
 def sigmoid(z: float) -> float:

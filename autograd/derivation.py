@@ -1,4 +1,4 @@
-"""Check gradients: the engine's against finite differences (gradcheck), a learner's against the engine's."""
+"""Check a learner's hand-derived gradients against the engine's, node by node, and say where they part."""
 
 from __future__ import annotations
 
@@ -8,14 +8,12 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from .backward import grad, topological_order
-from .value import Number, Value, as_number
+from .backward import grad
+from .graph import Edge, edges, topological_order
+from .numbers import as_number
+from .value import Number, Value
 
 __all__ = [
-    "gradcheck",
-    "GradcheckReport",
-    "GradcheckRow",
-    "GradcheckError",
     "check_derivation",
     "DerivationReport",
     "DerivationRow",
@@ -25,115 +23,6 @@ __all__ = [
     "UnknownLabelError",
     "HandValue",
 ]
-
-
-class GradcheckError(AssertionError):
-    """An engine gradient disagrees with its finite-difference estimate."""
-
-
-@dataclass(frozen=True)
-class GradcheckRow:
-    """One input: the engine's derivative, the numerical estimate, and whether they agree."""
-
-    index: int
-    name: str
-    engine: float
-    numeric: float
-    ok: bool
-
-    @property
-    def error(self) -> float:
-        """Absolute difference between the engine and the estimate."""
-        return abs(self.engine - self.numeric)
-
-
-@dataclass(frozen=True)
-class GradcheckReport:
-    """The outcome of a gradcheck: one row per input; truthy when every row agrees."""
-
-    rows: tuple[GradcheckRow, ...]
-    eps: float
-    atol: float
-    rtol: float
-
-    @property
-    def ok(self) -> bool:
-        """True when every input's gradient agrees with its estimate."""
-        return all(row.ok for row in self.rows)
-
-    @property
-    def failures(self) -> tuple[GradcheckRow, ...]:
-        """The rows that disagree."""
-        return tuple(row for row in self.rows if not row.ok)
-
-    def __bool__(self) -> bool:
-        return self.ok
-
-    def __str__(self) -> str:
-        lines = [f"{'input':<12} {'engine':>22} {'finite difference':>22} {'':>4}"]
-        for row in self.rows:
-            mark = "ok" if row.ok else "FAIL"
-            lines.append(f"{row.name:<12} {row.engine:>22.15g} {row.numeric:>22.15g} {mark:>4}")
-        return "\n".join(lines)
-
-
-def gradcheck(
-    f: Callable[..., Value],
-    inputs: Sequence[Number | Value],
-    eps: float = 1e-6,
-    atol: float = 1e-5,
-    rtol: float = 1e-4,
-    raise_on_failure: bool = True,
-) -> GradcheckReport:
-    """Compare d f / d input from the engine with (f(x + eps) - f(x - eps)) / (2 eps) per input.
-
-    `f` takes one Value per input and returns a scalar Value. Raises GradcheckError naming the
-    input and both numbers on the first disagreement (or returns the report when
-    raise_on_failure is False). Keep inputs away from kinks such as relu at 0.
-    """
-    if not callable(f):
-        raise TypeError(f"gradcheck: f must be callable, got {type(f).__name__}")
-    if isinstance(inputs, (Value, int, float)):
-        raise TypeError("gradcheck: inputs must be a sequence of numbers, e.g. [1.5, -2.0]")
-    points = [x.data if type(x) is Value else as_number(x, "gradcheck input") for x in inputs]
-    names = [
-        x.label if type(x) is Value and x.label else f"inputs[{i}]" for i, x in enumerate(inputs)
-    ]
-    if not points:
-        raise ValueError("gradcheck: inputs is empty; there is nothing to check")
-    if not eps > 0:
-        raise ValueError(f"gradcheck: eps must be > 0, got {eps!r}")
-
-    leaves = [Value(x, label=name) for x, name in zip(points, names)]
-    engine = [g.data for g in grad(_scalar_output(f, leaves), leaves)]
-
-    def f_at(shifted: list[float]) -> float:
-        return _scalar_output(f, [Value(x) for x in shifted]).data
-
-    rows = []
-    for i, (x, name) in enumerate(zip(points, names)):
-        plus, minus = list(points), list(points)
-        plus[i], minus[i] = x + eps, x - eps
-        numeric = (f_at(plus) - f_at(minus)) / (2 * eps)
-        ok = abs(engine[i] - numeric) <= atol + rtol * abs(numeric)
-        rows.append(GradcheckRow(i, name, engine[i], numeric, ok))
-
-    report = GradcheckReport(tuple(rows), eps, atol, rtol)
-    if raise_on_failure and not report.ok:
-        row = report.failures[0]
-        raise GradcheckError(
-            f"gradcheck: d f / d {row.name} disagrees at {points[row.index]!r}: "
-            f"engine {row.engine!r}, finite difference {row.numeric!r} "
-            f"(|difference| {row.error:.3g} > atol {atol} + rtol {rtol} * |estimate|)\n{report}"
-        )
-    return report
-
-
-def _scalar_output(f: Callable[..., Value], args: list[Value]) -> Value:
-    out = f(*args)
-    if type(out) is not Value:
-        raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}: {out!r}")
-    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -462,11 +351,10 @@ def check_derivation(
     entries = sorted(entries, key=lambda e: step_of[e[1]])  # stable: ties keep hand's order
 
     engine = {node: g.data for node, g in zip(order, grad(output, order))}
-    consumers: dict[Value, list[tuple[Value, int]]] = {node: [] for node in order}
+    consumers: dict[Value, list[Edge]] = {node: [] for node in order}
     for node in order:
-        for i, operand in enumerate(node.operands):
-            if type(operand) is Value:
-                consumers[operand].append((node, i))
+        for edge in edges(node):
+            consumers[edge.operand].append(edge)
 
     rows = []
     for name, node, hand_value in entries:
@@ -514,7 +402,7 @@ def _hand_number(name: str, value: object, forward: ForwardValues) -> float:
 
 
 def _chain_factors(
-    node: Value, output: Value, engine: dict[Value, float], consumers: dict[Value, list[tuple[Value, int]]]
+    node: Value, output: Value, engine: dict[Value, float], consumers: dict[Value, list[Edge]]
 ) -> tuple[ChainFactor, ...]:
     """The chain-rule terms of node's gradient, each running up to a labelled node (or the output).
 
@@ -524,23 +412,18 @@ def _chain_factors(
     if node is output:
         return ()
 
-    def local(consumer: Value, index: int) -> LocalDerivative:
-        rule = consumer.rule
-        assert rule is not None
-        a, b = (consumer.operands + (None,))[:2]
-        args = (_data_or_none(a), _data_or_none(b), consumer.data)
-        names = {"a": _describe(a), "b": _describe(b), "out": _describe(consumer)}
-        formula = re.sub(r"\b(a|b|out)\b", lambda m: names[m.group(1)], rule.derivatives[index])
+    def local(edge: Edge) -> LocalDerivative:
+        consumer = edge.node
+        names = {"a": _describe(edge.a), "b": _describe(edge.b), "out": _describe(consumer)}
+        formula = re.sub(r"\b(a|b|out)\b", lambda m: names[m.group(1)], edge.formula)
         formula = re.sub(r"\b(\d+)\.0\b", r"\1", formula)
-        return LocalDerivative(
-            _describe(consumer), _describe(consumer.operands[index]), rule.name, formula,
-            float(rule.local_grads[index](*args)),
-        )
+        return LocalDerivative(_describe(consumer), _describe(edge.operand), edge.rule.name, formula, edge.local())
 
     def paths(start: Value, depth: int) -> list[tuple[Value, list[LocalDerivative]]]:
         found: list[tuple[Value, list[LocalDerivative]]] = []
-        for consumer, index in consumers[start]:
-            step = local(consumer, index)
+        for edge in consumers[start]:
+            consumer = edge.node
+            step = local(edge)
             if consumer.label or consumer is output:
                 found.append((consumer, [step]))
             else:
@@ -554,18 +437,12 @@ def _chain_factors(
     try:
         terms = paths(node, 0)
     except _TooManyPaths:
-        terms = [(c, [local(c, i)]) for c, i in consumers[node]]
+        terms = [(edge.node, [local(edge)]) for edge in consumers[node]]
     return tuple(ChainFactor(_describe(end), engine[end], tuple(chain)) for end, chain in terms)
 
 
 class _TooManyPaths(Exception):
     pass
-
-
-def _data_or_none(x: object) -> float | None:
-    if x is None:
-        return None
-    return x.data if type(x) is Value else float(x)  # type: ignore[arg-type,union-attr]
 
 
 def _describe(x: object, depth: int = 2) -> str:
@@ -582,6 +459,9 @@ def _describe(x: object, depth: int = 2) -> str:
     if depth == 0:
         return "…"
     parts = [_describe(o, depth - 1) for o in x.operands]
+    if rule.variadic:  # dot: a_0 * b_0 + a_1 * b_1 + ...
+        n = len(parts) // 2
+        return "(" + " + ".join(f"{p} * {q}" for p, q in zip(parts[:n], parts[n:])) + ")"
     if rule.arity == 2:
         return f"({parts[0]} {rule.symbol} {parts[1]})"
     if rule.name == "neg":
