@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from ._generated.reverse import backpropagate_floats
 from .graph import edges, require_value, topological_order
@@ -107,7 +107,8 @@ def grad(output: Value, inputs: Value | Sequence[Value], create_graph: bool = Fa
     again (second derivatives, Hessian-vector products).
     """
     require_value(output, "grad: output")
-    wanted = [inputs] if hasattr(inputs, "_rule") else list(inputs)  # type: ignore[arg-type]
+    one = hasattr(inputs, "_rule")  # a single Value rather than a sequence of them
+    wanted = [cast("Value", inputs)] if one else list(cast("Sequence[Value]", inputs))
     for i, x in enumerate(wanted):
         require_value(x, f"grad: inputs[{i}]")
     if create_graph:
@@ -124,7 +125,7 @@ def grad(output: Value, inputs: Value | Sequence[Value], create_graph: bool = Fa
         finally:
             _release_slots()
     leaf = type(output)  # Value: a number result (a constant gradient) becomes a new leaf
-    return [r if type(r) is leaf else leaf(r) for r in results]  # type: ignore[misc]
+    return [r if isinstance(r, leaf) else leaf(cast(float, r)) for r in results]
 
 
 def _fill_gradients(order: list[Value], seed: float) -> None:
@@ -164,11 +165,10 @@ def _failed_derivative(order: list[Value], cause: Exception) -> Exception:
             except (ArithmeticError, ValueError) as error:
                 return error
             if not -_INF < product < _INF:
-                at = ", ".join(f"{n} = {x if type(x) is float else x.data!r}" for n, x in (("a", edge.a), ("b", edge.b))
-                               if x is not None)
+                at = ", ".join(f"{n} = {float(x)!r}" for n, x in (("a", edge.a), ("b", edge.b)) if x is not None)
                 return OverflowError(
                     f"{edge.rule.name}: the gradient {g!r} times the local derivative d out / d "
-                    f"{'ab'[edge.index]} = {edge.formula} = {edge.local()!r} at {at} is {product!r}, "
+                    f"{'ab'[edge.side]} = {edge.formula} = {edge.local()!r} at {at} is {product!r}, "
                     "not a finite number"
                 )
     return cause

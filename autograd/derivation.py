@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from .backward import grad
@@ -391,7 +391,7 @@ def _resolve(
 
 
 def _hand_number(name: str, value: object, forward: ForwardValues) -> float:
-    if callable(value) and type(value) is not Value:
+    if callable(value) and not isinstance(value, Value):
         value = value(forward)
     if type(value) is Value:
         value = value.data
@@ -450,7 +450,7 @@ def _describe(x: object, depth: int = 2) -> str:
     if x is None:
         return "?"
     if type(x) is not Value:
-        return f"{x:g}"  # type: ignore[str-format]
+        return f"{x:g}"
     if x.label:
         return x.label
     rule = x.rule

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .backward import grad
 from .numbers import as_number
-from .value import Value
+from .value import Number, Value
 
 __all__ = ["gradcheck", "GradcheckReport", "GradcheckRow", "GradcheckError"]
 

@@ -34,8 +34,8 @@ def operands(node: Value) -> tuple[Operand, ...]:
     if rule is None:
         return ()
     if rule.variadic:
-        return node._a + node._b  # type: ignore[operator, no-any-return]
-    return (node._a,) if rule.arity == 1 else (node._a, node._b)  # type: ignore[return-value]
+        return tuple(node._a) + tuple(node._b)
+    return (node._a,) if rule.arity == 1 else (node._a, node._b)
 
 
 class Edge(NamedTuple):
@@ -45,14 +45,14 @@ class Edge(NamedTuple):
     operand: Value  # where the gradient goes
     position: int  # its index in operands(node): x * x has an edge at 0 and one at 1
     rule: Rule  # node's rule
-    index: int  # which of the rule's derivatives applies: 0 for d/da, 1 for d/db
+    side: int  # which of the rule's derivatives applies: 0 for d/da, 1 for d/db
     a: Operand  # the operands that derivative reads (for dot, this operand's pair)
     b: Operand | None
 
     @property
     def formula(self) -> str:
         """The local derivative as rules.py writes it, in a, b and out."""
-        return self.rule.derivatives[self.index]
+        return self.rule.derivatives[self.side]
 
     def local(self) -> float:
         """d node / d operand on floats, as `backward` computes it."""
@@ -63,7 +63,7 @@ class Edge(NamedTuple):
             self.node.data,
         )
         try:
-            local = self.rule.local_grads[self.index](*args)
+            local = self.rule.local_grads[self.side](*args)
         except (ArithmeticError, ValueError) as error:
             raise self.error(error, args) from error
         return float(local)
@@ -71,7 +71,7 @@ class Edge(NamedTuple):
     def local_value(self) -> Value | float:
         """d node / d operand computed on Values: a graph of its own, for higher derivatives."""
         try:
-            return self.rule.local_grads[self.index](self.a, self.b, self.node)  # type: ignore[no-any-return]
+            return self.rule.local_grads[self.side](self.a, self.b, self.node)  # type: ignore[no-any-return]
         except (ArithmeticError, ValueError) as error:
             raise self.error(error, (self.a, self.b, self.node)) from error
 
@@ -79,7 +79,7 @@ class Edge(NamedTuple):
         """The error to raise when this local derivative cannot be computed: names rule, formula and values."""
         values = ", ".join(f"{n} = {_number(x)}" for n, x in zip(("a", "b"), args[: self.rule.arity]))
         message = (
-            f"{self.rule.name}: the local derivative d out / d {'ab'[self.index]} = {self.formula} "
+            f"{self.rule.name}: the local derivative d out / d {'ab'[self.side]} = {self.formula} "
             f"cannot be computed at {values} ({cause})"
         )
         return type(cause)(message) if isinstance(cause, ArithmeticError) else ValueError(message)
@@ -99,8 +99,8 @@ def edges(node: Value) -> list[Edge]:
     if rule is None:
         return []
     if rule.variadic:
-        n = len(node._a)  # type: ignore[arg-type]
-        pairs = [(a, b, i, n + i) for i, (a, b) in enumerate(zip(node._a, node._b))]  # type: ignore[call-overload]
+        n = len(node._a)
+        pairs = [(a, b, i, n + i) for i, (a, b) in enumerate(zip(node._a, node._b))]
     else:
         pairs = [(node._a, node._b, 0, 1)]
     found = []
@@ -144,12 +144,12 @@ def topological_order(root: Value) -> list[Value]:
         push(None)
         a, b = node._a, node._b
         if type(a) is tuple:  # dot: two tuples of operands, pushed last first
-            for x in (*reversed(b), *reversed(a)):  # type: ignore[arg-type]
+            for x in (*reversed(b), *reversed(a)):
                 if type(x) is not float and x not in seen:
                     push(x)
             continue
         if b is not None and type(b) is not float and b not in seen:
-            push(b)  # type: ignore[arg-type]
+            push(b)
         if type(a) is not float and a not in seen:
-            push(a)  # type: ignore[arg-type]
+            push(a)
     return order

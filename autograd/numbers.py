@@ -18,7 +18,8 @@ def as_number(x: object, what: str) -> float:
     try:
         return float(x)
     except OverflowError:  # an int with hundreds of digits
-        raise ValueError(f"{what} is too large for a float (an int of {int(x).bit_length()} bits)") from None
+        size = f" (an int of {x.bit_length()} bits)" if isinstance(x, int) else ""
+        raise ValueError(f"{what} is too large for a float{size}") from None
 
 
 def finite_number(x: object, what: str) -> float:

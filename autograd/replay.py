@@ -72,8 +72,10 @@ def record(fn: Callable[..., Value], inputs: Sequence[Number] = ()) -> Tape:
         raise TypeError(
             f"record: inputs must be a sequence of numbers, e.g. [1.5, -2.0], got {type(inputs).__name__}"
         )
-    leaves = [Value(x.data if type(x) is Value else finite_number(x, f"record: inputs[{i}]"), f"x{i}")
-              for i, x in enumerate(inputs)]
+    leaves = [
+        Value(x.data if isinstance(x, Value) else finite_number(x, f"record: inputs[{i}]"), f"x{i}")
+        for i, x in enumerate(inputs)
+    ]
     out = fn(*leaves)
     if type(out) is not Value:
         raise TypeError(f"record: fn must return a Value, got {type(out).__name__}: {out!r}")
@@ -115,7 +117,7 @@ class Tape:
             if type(d) is not float or not -_INF < d < _INF:
                 raise ValueError(f"replay: parameter {i} ({self.parameters[i]!r}) must hold a finite float")
         run = self._run(xs, ps)
-        out = next(run)
+        out: float = next(run)
         if not -_INF < out < _INF:
             raise OverflowError(f"replay: the output overflowed a float ({out!r})")
         self._pending = run
@@ -162,7 +164,7 @@ def _generate(order: list[Value], inputs: list[Value], parameters: list[Value]) 
     for node in interior:
         for edge in edges(node):
             uses[edge.operand] = uses.get(edge.operand, 0) + 1
-            user[edge.operand] = (node, "ab"[edge.index])
+            user[edge.operand] = (node, "ab"[edge.side])
             for x, role in ((edge.a, "a"), (edge.b, "b"), (node, "out")):
                 if type(x) is Value and _USES[role].search(edge.formula):
                     needed.add(x)
@@ -173,7 +175,7 @@ def _generate(order: list[Value], inputs: list[Value], parameters: list[Value]) 
     depth: dict[Value, int] = {}
 
     def name(operand: object) -> str:  # a value's variable or folded expression, or a literal
-        return names[operand] if type(operand) is Value else f"({operand!r})"  # type: ignore[index]
+        return names[operand] if type(operand) is Value else f"({operand!r})"
 
     forward = ["def replay(xs, ps):"]
     if inputs:
@@ -192,7 +194,7 @@ def _generate(order: list[Value], inputs: list[Value], parameters: list[Value]) 
         else:  # the rule's forward function, which checks its domain
             expression = f"F_{rule.name}({', '.join(name(x) for x in ops)})"
         variables[node] = f"v{k}"
-        depth[node] = 1 + max((depth.get(x, 0) for x in ops if type(x) is Value), default=0)  # type: ignore[call-overload]
+        depth[node] = 1 + max((depth.get(x, 0) for x in ops if type(x) is Value), default=0)
         consumer, role = user.get(node, (None, ""))
         if (
             node not in needed

@@ -54,7 +54,7 @@ def _pow(a: float, b: float) -> float:
     if a < 0 and b != int(b):
         raise ValueError(f"pow: negative base {a!r} with fractional exponent {b!r} has no real result")
     try:
-        return a**b
+        return float(a**b)
     except OverflowError:
         raise OverflowError(f"pow: {a!r} ** {b!r} overflows a float") from None
 
@@ -88,7 +88,7 @@ def _dot(a: tuple[float, ...] | float, b: tuple[float, ...] | float) -> float:
     if isinstance(a, tuple) and isinstance(b, tuple):
         # a_0 * b_0 + a_1 * b_1 + ..., left to right from -0.0 (x + -0.0 is x exactly, sign included)
         return sum(map(operator.mul, a, b), -0.0)
-    return a * b  # type: ignore[operator]  # one pair: the product, so dot evaluates like mul
+    return a * b  # type: ignore[operator, return-value]  # one pair: the product, so dot evaluates like mul
 
 
 # ---------------------------------------------------------------------------------------------
@@ -147,7 +147,9 @@ class Rule:
                 f"rule {self.name!r} changed since autograd/_generated was written: "
                 "run `python -m autograd._generated.generate`"
             )
-        return entry.forward, entry.derivatives
+        forward = entry.forward if entry.forward is not None else self.function
+        assert forward is not None, f"rule {self.name!r} has neither a formula nor a function"
+        return forward, entry.derivatives
 
 
 RULES: dict[str, Rule] = {

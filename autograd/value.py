@@ -12,8 +12,8 @@ from .rules import RULES, Rule
 
 __all__ = ["Value", "Number", "Operand", "dot", "as_number"]
 
-Number = Union[int, float]
-Operand = Union["Value", int, float]
+Number = int | float
+Operand = Union["Value", int, float]  # noqa: UP007 (a string forward reference cannot use |)
 
 _INF = float("inf")
 _NEG_INF = -_INF  # a constant, so the hot paths below do not negate inf on every call
@@ -81,7 +81,7 @@ class Value:
     @property
     def children(self) -> tuple[Value, ...]:
         """The Values this one was computed from (constants are not children)."""
-        return tuple(x for x in operands(self) if type(x) is Value)  # type: ignore[misc]
+        return tuple(x for x in operands(self) if type(x) is Value)
 
     def __repr__(self) -> str:
         label = f", label={self._label!r}" if self._label else ""
@@ -343,7 +343,7 @@ def _positive_base(base: float) -> None:
 
 
 def _data(x: object) -> float:
-    return x.data if type(x) is Value else as_number(x, "comparison operand")  # type: ignore[attr-defined]
+    return x.data if type(x) is Value else as_number(x, "comparison operand")
 
 
 def _overflow(rule: Rule, a: Any, b: Any, data: float) -> OverflowError:

@@ -53,10 +53,18 @@ def loss_and_scores(
     model: MLP, points: Sequence[Sequence[float]], labels: Sequence[int]
 ) -> tuple[Value, list[Value]]:
     """Mean hinge loss of the scores plus L2 times the sum of every parameter squared, and the scores."""
-    scores: list[Value] = [model(p) for p in points]  # type: ignore[misc]
+    scores = [_score(model, p) for p in points]
     params = model.parameters()
     penalty = sum((p * p for p in params[1:]), params[0] * params[0])
     return hinge(scores, labels) + L2 * penalty, scores
+
+
+def _score(model: MLP, point: Sequence[float]) -> Value:
+    """The model's output on one point: a single Value, as the demo's models end in one neuron."""
+    out = model(point)
+    if not isinstance(out, Value):
+        raise TypeError(f"the demo needs an MLP with one output, got one with {len(out)} outputs")
+    return out
 
 
 def accuracy(scores: Sequence[Value | float], labels: Sequence[int]) -> float:
@@ -75,7 +83,7 @@ def train(
     progress: bool = True,
 ) -> History:
     """Full-batch gradient descent, the learning rate decaying linearly from lr to lr/10."""
-    from tqdm import tqdm
+    from tqdm import tqdm  # type: ignore[import-untyped]  # no stubs installed (types-tqdm)
 
     optimizer = SGD(model.parameters(), lr=lr, momentum=momentum)
     history = History()
@@ -201,11 +209,11 @@ def _telling_point(model: MLP, points: Sequence[Sequence[float]], labels: Sequen
 
 
 def _scores_on_points(model: MLP, points: Sequence[Sequence[float]]) -> list[float]:
-    return [float(model(list(p))) for p in points]  # type: ignore[arg-type]
+    return [float(_score(model, p)) for p in points]
 
 
 def _write_neuron_svg(model: MLP, point: Sequence[float], label: int, path: Path) -> None:
-    score = float(model(list(point)))  # type: ignore[arg-type]
+    score = float(_score(model, point))
     of = "loss" if 1.0 - label * score > 0 else "score"  # outside the margin the loss is flat
     out = neuron_graph(model, point, label, of=of)
     what = "that point's hinge loss" if of == "loss" else "the network's score (the point is past the margin)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Union
 
@@ -90,7 +91,7 @@ def _size(x: object) -> int | None:
     return x if isinstance(x, int) and not isinstance(x, bool) and x >= 1 else None
 
 
-def _parameter_count(kind: str, config: dict) -> int | None:
+def _parameter_count(kind: str, config: Mapping[str, object]) -> int | None:
     """How many parameters the config describes, or None when the sizes are malformed (the
     constructor then reports them)."""
     nin = _size(config.get("nin"))
@@ -104,10 +105,13 @@ def _parameter_count(kind: str, config: dict) -> int | None:
     nouts = config.get("nouts")
     if not isinstance(nouts, list) or not nouts:
         return None
-    sizes = [nin] + [_size(n) for n in nouts]
-    if any(n is None for n in sizes):
-        return None
-    return sum(sizes[i + 1] * (sizes[i] + 1) for i in range(len(nouts)))  # type: ignore[operator]
+    sizes = [nin]
+    for n in nouts:
+        size = _size(n)
+        if size is None:
+            return None
+        sizes.append(size)
+    return sum(sizes[i + 1] * (sizes[i] + 1) for i in range(len(nouts)))
 
 
 def _refuse_constant(name: str) -> Any:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import overload
 
 from autograd import Value
-from autograd.value import as_number
+from autograd.numbers import as_number
 
 __all__ = ["mse", "bce", "hinge"]
 
@@ -34,9 +35,23 @@ def _mean(terms: list[Value]) -> Value:
     return sum(terms[1:], terms[0]) * (1.0 / len(terms))
 
 
-def mse(predictions: Predictions, targets: Targets) -> Value:
+# mse of plain-number predictions is computed on floats and returns a float; the overloads say so.
+@overload
+def mse(predictions: Value | Sequence[Value], targets: Targets) -> Value: ...
+
+
+@overload
+def mse(predictions: float | Sequence[float], targets: Targets) -> float: ...
+
+
+@overload
+def mse(predictions: Predictions, targets: Targets) -> Value | float: ...
+
+
+def mse(predictions: Predictions, targets: Targets) -> Value | float:
     """Mean squared error: mean((p - y)^2), with no 1/2 in front."""
-    return _mean([(p - y) ** 2 for p, y in _pairs("mse", predictions, targets)])
+    squares = [(p - y) ** 2 for p, y in _pairs("mse", predictions, targets)]
+    return sum(squares[1:], squares[0]) * (1.0 / len(squares))
 
 
 def bce(predictions: Predictions, targets: Targets, eps: float = 1e-12) -> Value:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from autograd import Value, dot
-from autograd.value import as_number
+from autograd.numbers import as_number
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS"]
 
@@ -24,10 +24,11 @@ ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
 
 
 def _check_activation(name: object) -> str:
-    if name not in ACTIVATIONS:
+    # Membership first, so an unhashable name still fails there; the keys are all str.
+    if name not in ACTIVATIONS or not isinstance(name, str):
         valid = ", ".join(repr(k) for k in ACTIVATIONS)
         raise ValueError(f"unknown activation {name!r}; valid activations are {valid}")
-    return name  # type: ignore[return-value]
+    return name
 
 
 def _check_size(n: object, what: str) -> int:
@@ -223,8 +224,11 @@ class MLP(Module):
         ]
 
     def __call__(self, x: Sequence[Input]) -> Value | list[Value]:
-        out: list[Value] = list(x) if not isinstance(x, (Value, int, float)) else x  # type: ignore
-        for layer in self.layers:
+        # A lone number goes through as it is, for the first Layer to refuse with its message.
+        inputs: Sequence[Input] = x if isinstance(x, (Value, int, float)) else list(x)
+        first, *rest = self.layers
+        out = first(inputs)
+        for layer in rest:
             out = layer(out)
         return out[0] if len(out) == 1 else out
 

@@ -6,7 +6,7 @@ import math
 from collections.abc import Iterable
 
 from autograd import Value
-from autograd.value import as_number
+from autograd.numbers import as_number
 
 __all__ = ["Optimizer", "SGD", "Adam"]
 

@@ -352,7 +352,15 @@ def lines_run(function_name: str, action) -> int:
 
 # Every function a backward or grad call runs its lines in: the walk, the generated loop, the
 # bookkeeping around it and the loop that adds to .grad.
-PHASES = ["topological_order", "_claim_slots", "_fill_gradients", "backpropagate_floats", "backward", "grad", "_release_slots"]
+PHASES = [
+    "topological_order",
+    "_claim_slots",
+    "_fill_gradients",
+    "backpropagate_floats",
+    "backward",
+    "grad",
+    "_release_slots",
+]
 
 
 @pytest.mark.parametrize("phase", PHASES)

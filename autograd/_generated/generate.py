@@ -133,7 +133,8 @@ def branch(rule: Rule) -> list[str]:
     da, db = rule.derivatives
     both = f"{da} {db}"
     if not (uses(both, "a") or uses(both, "b")):  # constant derivatives (add, sub)
-        pair = ["if type(A) is not float:", "    " + add_to("A", da), "if type(B) is not float:", "    " + add_to("B", db)]
+        pair = ["if type(A) is not float:", "    " + add_to("A", da)]
+        pair += ["if type(B) is not float:", "    " + add_to("B", db)]
     else:
         pair = [
             "if type(A) is not float:",

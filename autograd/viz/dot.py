@@ -16,8 +16,8 @@ import html
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Mapping
 
-from ..backward import topological_order
 from ..explain import format_number, local_derivatives
+from ..graph import topological_order
 from ..value import Value
 from .render import Drawing
 
@@ -64,11 +64,11 @@ def op_text(node: Value) -> str:
         return f"{rule.symbol}: " + " + ".join(shown[:MAX_PAIRS]) + more
     if len(ops) == 1:
         return rule.symbol
-    a, b = ops
-    if type(b) is not Value:
-        return f"{rule.symbol} {_constant(b)}"  # type: ignore[arg-type]
-    if type(a) is not Value:
-        return f"{_constant(a)} {rule.symbol}"  # type: ignore[arg-type]
+    a, b = ops  # each exactly a Value or a float constant: the engine stores nothing else
+    if not isinstance(b, Value):
+        return f"{rule.symbol} {_constant(b)}"
+    if not isinstance(a, Value):
+        return f"{_constant(a)} {rule.symbol}"
     return rule.symbol
 
 
@@ -124,7 +124,7 @@ def _downstream(order: list[Value], sources: set[Value]) -> set[Value]:
 def _as_values(highlight: Value | Iterable[Value] | None) -> list[Value]:
     if highlight is None:
         return []
-    items = [highlight] if type(highlight) is Value else list(highlight)  # type: ignore[arg-type]
+    items = [highlight] if isinstance(highlight, Value) else list(highlight)
     for item in items:
         if type(item) is not Value:
             raise TypeError(f"draw_dot: highlight must be a Value or Values, got {type(item).__name__}")
@@ -293,10 +293,12 @@ def _draw(
                 continue
             attrs: dict[str, str] = {}
             if edge_labels:
+                local = derivs[i]
+                assert local is not None  # local_derivatives gives None only for constant operands
                 if names:
-                    attrs["label"] = f"d{names[node]}/d{names[operand]} = {format_number(derivs[i])}"  # type: ignore[arg-type]
+                    attrs["label"] = f"d{names[node]}/d{names[operand]} = {format_number(local)}"
                 else:
-                    attrs["label"] = edge_text(node, operand, derivs[i])  # type: ignore[arg-type]
+                    attrs["label"] = edge_text(node, operand, local)
             if hot and operand in on_path:
                 attrs.update(color=HIGHLIGHT, fontcolor=HIGHLIGHT, penwidth="2")
             if (id(node), i) in focus_edge_set:

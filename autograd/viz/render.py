@@ -10,9 +10,9 @@ import sysconfig
 from collections.abc import Iterable, Iterator
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
-import graphviz
+import graphviz  # type: ignore[import-untyped]  # graphviz ships no py.typed marker
 
 __all__ = ["ENV_VAR", "Drawing", "RenderError", "find_renderer", "render_source"]
 
@@ -89,13 +89,53 @@ def _run(dot_source: str, format: str, engine: str, timeout: float) -> tuple[byt
     return done.stdout, stderr
 
 
-class Drawing(graphviz.Digraph):
+class Drawing(graphviz.Digraph):  # type: ignore[misc]  # Digraph is Any to mypy (untyped package)
     """A graphviz.Digraph whose pipe/render/Jupyter display never need `dot` on PATH; defaults to SVG."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         """Same arguments as graphviz.Digraph, with format defaulting to svg instead of pdf."""
         kwargs.setdefault("format", "svg")
         super().__init__(*args, **kwargs)
+
+    # The overloads mirror graphviz's own: bytes without an encoding, str with one.
+    @overload
+    def pipe(
+        self,
+        format: str | None = ...,
+        renderer: str | None = ...,
+        formatter: str | None = ...,
+        neato_no_op: bool | int | None = ...,
+        quiet: bool = ...,
+        *,
+        engine: str | None = ...,
+        encoding: None = ...,
+    ) -> bytes: ...
+
+    @overload
+    def pipe(
+        self,
+        format: str | None = ...,
+        renderer: str | None = ...,
+        formatter: str | None = ...,
+        neato_no_op: bool | int | None = ...,
+        quiet: bool = ...,
+        *,
+        engine: str | None = ...,
+        encoding: str,
+    ) -> str: ...
+
+    @overload
+    def pipe(
+        self,
+        format: str | None = ...,
+        renderer: str | None = ...,
+        formatter: str | None = ...,
+        neato_no_op: bool | int | None = ...,
+        quiet: bool = ...,
+        *,
+        engine: str | None = ...,
+        encoding: str | None,
+    ) -> bytes | str: ...
 
     def pipe(
         self,
@@ -145,7 +185,7 @@ class Drawing(graphviz.Digraph):
             format = format or Path(outfile).suffix.lstrip(".").lower() or None
             if filename is None:
                 filename = Path(outfile).with_suffix(".gv")
-            outfile = Path(outfile) if directory is not None else Path(self.directory, outfile)
+            outfile = Path(outfile) if directory is not None else Path(os.fsdecode(self.directory), outfile)
         fmt = format or self.format
         source = Path(self.save(filename, directory=directory))
         target = Path(outfile) if outfile is not None else source.with_name(f"{source.name}.{fmt}")
@@ -155,7 +195,7 @@ class Drawing(graphviz.Digraph):
             raise graphviz.FileExistsError(f"output file exists: {str(target)!r}")
         data = self.pipe(fmt, renderer, formatter, neato_no_op, quiet, engine=engine)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data if isinstance(data, bytes) else data.encode())
+        target.write_bytes(data)
         if cleanup:
             source.unlink()
         if view or quiet_view:

@@ -22,10 +22,10 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Union, overload
+from typing import Any, TypedDict, Union, overload
 
-from ..backward import topological_order
-from ..explain import format_number, local_derivatives, node_names
+from ..explain import format_number, node_names
+from ..graph import edges, topological_order
 from ..value import Value
 from .dot import _draw
 from .render import Drawing, render_source
@@ -35,12 +35,20 @@ __all__ = ["backprop_steps", "BackpropSteps", "Step", "Term"]
 StrPath = Union[str, "os.PathLike[str]"]
 
 
+class _DrawOptions(TypedDict):
+    """The draw_dot options every frame of a BackpropSteps shares."""
+
+    rankdir: str
+    edge_labels: bool
+    max_nodes: int
+
+
 @dataclass(frozen=True)
 class Term:
     """One consumer's contribution to a node's gradient: upstream gradient times local derivative."""
 
     consumer: Value  # the node computed from this one
-    operand: int  # which operand of consumer.rule this node is (0 = a, 1 = b)
+    operand: int  # this node's index in consumer.operands
     upstream: float  # d root / d consumer, already final
     local: float  # d consumer / d node, from the rule table
     upstream_name: str  # 'dL/dc'
@@ -81,7 +89,7 @@ class BackpropSteps(Sequence[Step]):
         self._steps = steps
         self._order = order
         self._names = node_names(order)
-        self._options = {"rankdir": rankdir, "edge_labels": edge_labels, "max_nodes": max_nodes}
+        self._options: _DrawOptions = {"rankdir": rankdir, "edge_labels": edge_labels, "max_nodes": max_nodes}
         self._svg_cache: dict[int, str] = {}
 
     @overload
@@ -123,7 +131,7 @@ class BackpropSteps(Sequence[Step]):
             done=[s.node for s in self._steps[:i]],
             title=f"Step {i + 1} of {len(self)}:  {step.text}",
             names=self._names,
-            **self._options,  # type: ignore[arg-type]
+            **self._options,
         )
 
     def svg(self, i: int) -> str:
@@ -178,7 +186,7 @@ class BackpropSteps(Sequence[Step]):
     def widget(self) -> Any:
         """A notebook slider (and play button) over the steps; needs ipywidgets."""
         try:
-            import ipywidgets as widgets
+            import ipywidgets as widgets  # type: ignore[import-untyped]  # no py.typed marker
         except ImportError as exc:
             raise ImportError(
                 "steps.widget() needs ipywidgets: pip install ipywidgets "
@@ -245,10 +253,10 @@ def backprop_steps(
             numeric = " + ".join(f"{format_number(t.upstream)} * {format_number(t.local)}" for t in own)
             text = f"{name} = {symbolic} = {numeric} = {format_number(g)}"
         steps.append(Step(len(steps), node, g, own, name, text))
-        for i, (operand, d) in enumerate(zip(node.operands, local_derivatives(node))):
-            if not isinstance(operand, Value) or d is None:
-                continue  # a constant: nothing to pass back
-            grad[operand] = grad.get(operand, 0.0) + g * d
+        for edge in edges(node):  # as backward.backpropagate, keeping each term to show it
+            operand, d = edge.operand, edge.local()
+            total = grad.get(operand)
+            grad[operand] = g * d if total is None else total + g * d
             local_name = f"d{names[node]}/d{names[operand]}"
-            terms[operand].append(Term(node, i, g, d, f"d{top}/d{names[node]}", local_name))
+            terms[operand].append(Term(node, edge.position, g, d, f"d{top}/d{names[node]}", local_name))
     return BackpropSteps(root, steps, order, rankdir=rankdir, edge_labels=edge_labels, max_nodes=max_nodes)
