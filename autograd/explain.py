@@ -93,7 +93,7 @@ class Factor:
 
     out: Value
     inp: Value
-    operand: int  # which operand of out.rule inp is (0 = a, 1 = b); x * x has two factors dv/dx
+    operand: int  # inp's index in out.operands; x * x has two factors dv/dx, at 0 and 1
     value: float
     name: str
     latex: str
