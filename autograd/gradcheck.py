@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .backward import grad
-from .numbers import as_number
+from .numbers import finite_number, tolerance
 from .value import Number, Value
 
 __all__ = ["gradcheck", "GradcheckReport", "GradcheckRow", "GradcheckError"]
@@ -80,14 +80,15 @@ def gradcheck(
         raise TypeError(f"gradcheck: f must be callable, got {type(f).__name__}")
     if isinstance(inputs, (Value, int, float)):
         raise TypeError("gradcheck: inputs must be a sequence of numbers, e.g. [1.5, -2.0]")
-    points = [x.data if type(x) is Value else as_number(x, "gradcheck input") for x in inputs]
+    points = [finite_number(x.data if type(x) is Value else x, f"gradcheck: inputs[{i}]") for i, x in enumerate(inputs)]
     names = [
         x.label if type(x) is Value and x.label else f"inputs[{i}]" for i, x in enumerate(inputs)
     ]
     if not points:
         raise ValueError("gradcheck: inputs is empty; there is nothing to check")
-    if not eps > 0:
-        raise ValueError(f"gradcheck: eps must be > 0, got {eps!r}")
+    eps = tolerance(eps, "gradcheck: eps", positive=True)
+    atol = tolerance(atol, "gradcheck: atol")
+    rtol = tolerance(rtol, "gradcheck: rtol")
 
     leaves = [Value(x, label=name) for x, name in zip(points, names)]
     engine = [g.data for g in grad(_scalar_output(f, leaves), leaves)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numbers
 
-__all__ = ["as_number", "finite_number"]
+__all__ = ["as_number", "finite_number", "tolerance"]
 
 _INF = float("inf")
 
@@ -27,4 +27,16 @@ def finite_number(x: object, what: str) -> float:
     number = as_number(x, what)
     if not -_INF < number < _INF:
         raise ValueError(f"{what} must be finite, got {number!r}")
+    return number
+
+
+def tolerance(x: object, what: str, positive: bool = False) -> float:
+    """finite_number that is also >= 0 (> 0 when `positive`): a tolerance or step size.
+
+    A nan tolerance would make every comparison fail quietly, an infinite or negative one would
+    make every comparison pass or fail whatever the numbers; each raises ValueError naming `what`.
+    """
+    number = finite_number(x, what)
+    if number < 0.0 or (positive and number == 0.0):
+        raise ValueError(f"{what} must be {'> 0' if positive else '>= 0'}, got {number!r}")
     return number

@@ -147,6 +147,9 @@ class Neuron(Module):
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(f"w.{i}", w) for i, w in enumerate(self.w)] + [("b", self.b)]
 
+    def parameters(self) -> list[Value]:  # named_parameters' order, without building the names
+        return [*self.w, self.b]
+
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "activation": self.activation, **_fused(self.fused)}
 
@@ -183,6 +186,9 @@ class Layer(Module):
             for i, n in enumerate(self.neurons)
             for name, p in n.named_parameters()
         ]
+
+    def parameters(self) -> list[Value]:
+        return [p for n in self.neurons for p in n.parameters()]
 
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "nout": self.nout, "activation": self.activation, **_fused(self.fused)}
@@ -238,6 +244,9 @@ class MLP(Module):
             for i, layer in enumerate(self.layers)
             for name, p in layer.named_parameters()
         ]
+
+    def parameters(self) -> list[Value]:
+        return [p for layer in self.layers for p in layer.parameters()]
 
     def config(self) -> dict[str, Any]:
         return {

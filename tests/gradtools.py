@@ -5,12 +5,15 @@
 * `central_difference` / `numeric_gradient`: float64 finite differences (5-point stencil).
 * `torch_or_skip` / `torch_gradient`: PyTorch float64 as a second independent reference.
 * `close`: the tolerance used when comparing a derivative against a finite difference.
+* `interrupt_in` / `lines_run`: Ctrl-C at a chosen line of a function, deterministically.
 """
 
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Sequence
+from contextlib import contextmanager
 
 import pytest
 
@@ -138,3 +141,49 @@ def torch_gradient(fn: Callable[..., object], point: Sequence[float]) -> tuple[f
     out = fn(*leaves)
     grads = torch.autograd.grad(out, leaves, allow_unused=True)
     return float(out.detach()), [0.0 if g is None else float(g) for g in grads]
+
+
+@contextmanager
+def interrupt_in(function_name: str, after_lines: int):
+    """Raise KeyboardInterrupt inside `function_name` after it has run `after_lines` lines.
+
+    A trace function's exception surfaces in the traced frame, as Ctrl-C would at that line.
+    """
+    seen = 0
+
+    def in_frame(frame, event, arg):
+        nonlocal seen
+        if event == "line":
+            seen += 1
+            if seen == after_lines:
+                raise KeyboardInterrupt
+        return in_frame
+
+    def on_call(frame, event, arg):
+        return in_frame if frame.f_code.co_name == function_name else None
+
+    previous = sys.gettrace()
+    sys.settrace(on_call)
+    try:
+        yield
+    finally:
+        sys.settrace(previous)
+
+
+def lines_run(function_name: str, action) -> int:
+    """How many lines `function_name` runs (all its calls together) while `action()` runs."""
+    count = 0
+
+    def in_frame(frame, event, arg):
+        nonlocal count
+        if event == "line":
+            count += 1
+        return in_frame
+
+    previous = sys.gettrace()
+    sys.settrace(lambda frame, event, arg: in_frame if frame.f_code.co_name == function_name else None)
+    try:
+        action()
+    finally:
+        sys.settrace(previous)
+    return count

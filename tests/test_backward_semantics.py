@@ -9,7 +9,7 @@ import sys
 from contextlib import contextmanager
 
 import pytest
-from gradtools import numeric_gradient
+from gradtools import interrupt_in, lines_run, numeric_gradient
 
 from autograd import Value, backward, grad, topological_order
 from nn import MLP, SGD, mse
@@ -302,52 +302,6 @@ def test_backward_that_raises_adds_nothing_to_any_grad():
         assert (x.grad, y.grad, out.grad) == (0.0, 0.0, 0.0)
     else:  # the alternative convention: an infinite slope, as torch
         assert x.grad == math.inf and y.grad == 3.0
-
-
-@contextmanager
-def interrupt_in(function_name: str, after_lines: int):
-    """Raise KeyboardInterrupt inside `function_name` after it has run `after_lines` lines.
-
-    A trace function's exception surfaces in the traced frame, as Ctrl-C would at that line.
-    """
-    seen = 0
-
-    def in_frame(frame, event, arg):
-        nonlocal seen
-        if event == "line":
-            seen += 1
-            if seen == after_lines:
-                raise KeyboardInterrupt
-        return in_frame
-
-    def on_call(frame, event, arg):
-        return in_frame if frame.f_code.co_name == function_name else None
-
-    previous = sys.gettrace()
-    sys.settrace(on_call)
-    try:
-        yield
-    finally:
-        sys.settrace(previous)
-
-
-def lines_run(function_name: str, action) -> int:
-    """How many lines `function_name` runs (all its calls together) while `action()` runs."""
-    count = 0
-
-    def in_frame(frame, event, arg):
-        nonlocal count
-        if event == "line":
-            count += 1
-        return in_frame
-
-    previous = sys.gettrace()
-    sys.settrace(lambda frame, event, arg: in_frame if frame.f_code.co_name == function_name else None)
-    try:
-        action()
-    finally:
-        sys.settrace(previous)
-    return count
 
 
 # Every function a backward or grad call runs its lines in: the walk, the generated loop, the

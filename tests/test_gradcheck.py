@@ -99,3 +99,25 @@ def test_gradcheck_refuses_bad_arguments():
         gradcheck(lambda x: 3.0, [1.0])
     with pytest.raises(ValueError):
         gradcheck(lambda x: x, [1.0], eps=0.0)
+
+
+@pytest.mark.parametrize(
+    "option, value",
+    [("atol", math.nan), ("atol", -1e-9), ("atol", math.inf), ("rtol", -1.0), ("rtol", math.nan),
+     ("rtol", math.inf), ("eps", math.inf), ("eps", -1e-6), ("eps", math.nan)],
+)
+def test_gradcheck_refuses_a_tolerance_that_makes_every_comparison_meaningless(option, value):
+    with pytest.raises(ValueError, match=f"gradcheck: {option}"):
+        gradcheck(lambda x: x * x, [1.0], **{option: value})
+
+
+@pytest.mark.parametrize("option", ["atol", "rtol", "eps"])
+def test_gradcheck_refuses_a_tolerance_that_is_not_a_number(option):
+    with pytest.raises(TypeError, match=f"gradcheck: {option}"):
+        gradcheck(lambda x: x * x, [1.0], **{option: "0.1"})
+
+
+@pytest.mark.parametrize("point", [math.nan, math.inf, -math.inf])
+def test_gradcheck_refuses_a_non_finite_input(point):
+    with pytest.raises(ValueError, match=r"gradcheck: inputs\[0\] must be finite"):
+        gradcheck(lambda x: x * x, [point])

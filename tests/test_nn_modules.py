@@ -253,3 +253,15 @@ def test_reprs_are_readable():
     assert text.startswith("MLP(") and "nin=2" in text and "16" in text
     assert "Layer(nin=2, nout=16, activation='relu')" in text
     assert "Layer(nin=16, nout=1, activation='linear')" in text
+
+
+@pytest.mark.parametrize(
+    "module",
+    [Neuron(3), Layer(3, 2), MLP(3, [4, 2, 1]), MLP(2, [3], fused=True)],
+    ids=["Neuron", "Layer", "MLP", "fused MLP"],
+)
+def test_parameters_are_the_named_parameters_in_the_same_order(module) -> None:
+    """parameters() is a faster path than named_parameters(); the two must list the same objects."""
+    named = [p for _, p in module.named_parameters()]
+    assert [id(p) for p in module.parameters()] == [id(p) for p in named]
+    assert len(set(map(id, named))) == len(named)
