@@ -128,10 +128,16 @@ class Tape:
         self.source = "\n".join([main, *(text for _, text in parts)])
         namespace: dict[str, Any] = {"log": log, "_INF": _INF, "FORWARD": [], "BACKWARD": []}
         namespace.update({f"F_{r.name}": r.forward for r in RULES.values()})
+        filename = f"<replay of a {self.size}-operation graph>"
+        self._first_lines = {filename: 0}  # where each compiled piece starts in self.source
+        line = main.count("\n") + 1
         for name, text in parts:  # compiled one part at a time, so the compiler's memory stays bounded
-            exec(compile(text, f"<replay {name} of a {self.size}-operation graph>", "exec"), namespace)
+            part_filename = f"<replay {name} of a {self.size}-operation graph>"
+            exec(compile(text, part_filename, "exec"), namespace)
             namespace[name.split("_")[0].upper()].append(namespace[name])
-        exec(compile(main, f"<replay of a {self.size}-operation graph>", "exec"), namespace)
+            self._first_lines[part_filename] = line
+            line += text.count("\n") + 1
+        exec(compile(main, filename, "exec"), namespace)
         self._run: Callable[..., Generator[Any, Any, Any]] = namespace["replay"]
         self._pending: dict[int, Generator[Any, Any, Any]] = {}  # each thread's forward, awaiting backward
         self._homes = _find_homes(fn, self.parameters) if fn is not None else []
@@ -169,7 +175,10 @@ class Tape:
         run = self._pending.pop(threading.get_ident(), None)
         if run is None:
             raise RuntimeError("replay: call forward() before backward() (once per forward)")
-        input_grads, param_grads = run.send(seed)
+        try:
+            input_grads, param_grads = run.send(seed)
+        except (ArithmeticError, ValueError) as e:  # a derivative undefined here (pow's at 0, ...)
+            raise type(e)(f"replay: {self._failing_line(e)}: {e}") from None
         run.close()
         if not all(-_INF < g < _INF for g in (*input_grads, *param_grads)):
             raise OverflowError("replay: a gradient overflowed a float")
@@ -186,6 +195,21 @@ class Tape:
                 p.grad = value
             _release_slots()
             raise
+
+    def _failing_line(self, error: BaseException) -> str:
+        """Which rule's derivative raised, and the generated line it was on."""
+        frames = []
+        tb = error.__traceback__
+        while tb is not None:
+            frames.append(tb)
+            tb = tb.tb_next
+        for frame in reversed(frames):
+            first = self._first_lines.get(frame.tb_frame.f_code.co_filename)
+            if first is not None:
+                line = self.source.split("\n", first + frame.tb_lineno)[first + frame.tb_lineno - 1].strip()
+                rule = line.rpartition("  # ")[2] if "  # " in line else "a rule"
+                return f"{rule}'s derivative failed in `{line}`"
+        return "a derivative failed"
 
     def __repr__(self) -> str:
         return f"Tape({self.size} operations, {self.n_inputs} inputs, {len(self.parameters)} parameters)"
@@ -396,21 +420,22 @@ def _generate(order: list[Value], inputs: list[Value], parameters: list[Value]) 
     grads = {root: "groot"}
     backward = ["    groot = seed"]
 
-    def add(operand: Value, term: str, is_copy: bool) -> None:
+    def add(operand: Value, term: str, is_copy: bool, rule: str) -> None:
+        note = "" if is_copy else f"  # {rule}"  # names the rule, in the source and in errors
         if operand in grads:
-            backward.append(f"    {grads[operand]} += {term}")
+            backward.append(f"    {grads[operand]} += {term}{note}")
         elif is_copy and uses[operand] == 1:  # its only gradient is another one: rename
             grads[operand] = term
         else:
             grads[operand] = target = "g" + variables[operand]
-            backward.append(f"    {target} = {term}")
+            backward.append(f"    {target} = {term}{note}")
 
     for node in reversed(interior):
         g = grads[node]
         for edge in edges(node):
             d = rename(edge.formula, a=name(edge.a), b=name(edge.b), out=names[node])
             term = g if d == "1.0" else f"-{g}" if d == "-1.0" else f"{g} * ({d})"
-            add(edge.operand, term, d == "1.0")
+            add(edge.operand, term, d == "1.0", edge.rule.name)
 
     def results(leaves: list[Value]) -> str:
         return "".join(f"{grads.get(x, '0.0')}, " for x in leaves)
