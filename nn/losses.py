@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from typing import overload
 
 from autograd import Value
-from autograd.numbers import as_number
+from autograd.numbers import as_number, finite_number
 
 __all__ = ["mse", "bce", "hinge"]
 
@@ -28,30 +28,30 @@ def _pairs(name: str, predictions: Predictions, targets: Targets) -> list[tuple[
         raise ValueError(f"{name}: {len(preds)} predictions but {len(ys)} targets")
     if not preds:
         raise ValueError(f"{name}: no samples; the mean of nothing is undefined")
-    return [(p, as_number(y, f"{name} target")) for p, y in zip(preds, ys)]
+    return [(p, finite_number(y, f"{name} target")) for p, y in zip(preds, ys)]
 
 
 def _mean(terms: list[Value]) -> Value:
     return sum(terms[1:], terms[0]) * (1.0 / len(terms))
 
 
-# mse of plain-number predictions is computed on floats and returns a float; the overloads say so.
-@overload
-def mse(predictions: Value | Sequence[Value], targets: Targets) -> Value: ...
+def mse(predictions: Predictions, targets: Targets) -> Value:
+    """Mean squared error: mean((p - y)^2), with no 1/2 in front.
 
-
-@overload
-def mse(predictions: float | Sequence[float], targets: Targets) -> float: ...
-
-
-@overload
-def mse(predictions: Predictions, targets: Targets) -> Value | float: ...
-
-
-def mse(predictions: Predictions, targets: Targets) -> Value | float:
-    """Mean squared error: mean((p - y)^2), with no 1/2 in front."""
-    squares = [(p - y) ** 2 for p, y in _pairs("mse", predictions, targets)]
-    return sum(squares[1:], squares[0]) * (1.0 / len(squares))
+    Always a Value, as bce and hinge are. When no prediction is a Value there is nothing to
+    differentiate: the mean is computed on floats and returned as a leaf Value holding it.
+    """
+    pairs = _pairs("mse", predictions, targets)
+    if any(isinstance(p, Value) for p, _ in pairs):
+        return _mean([(_value(p, "mse prediction") - y) ** 2 for p, y in pairs])
+    try:
+        squares = [(finite_number(p, "mse prediction") - y) ** 2 for p, y in pairs]
+        mean = sum(squares[1:], squares[0]) * (1.0 / len(squares))  # in _mean's order
+    except OverflowError:
+        mean = math.inf
+    if mean == math.inf:  # finite inputs, so the only way to get here
+        raise OverflowError(f"mse: the mean squared error of {len(pairs)} predictions overflows a float")
+    return Value(mean)
 
 
 def bce(predictions: Predictions, targets: Targets, eps: float = 1e-12) -> Value:
@@ -84,6 +84,10 @@ def hinge(scores: Predictions, targets: Targets) -> Value:
         margin = 1.0 - t * s
         terms.append(margin.relu() if isinstance(margin, Value) else Value(max(0.0, margin)))
     return _mean(terms)
+
+
+def _value(p: Prediction, what: str) -> Value:
+    return p if isinstance(p, Value) else Value(finite_number(p, what))
 
 
 def _log(p: Prediction) -> Value:

@@ -68,6 +68,55 @@ def test_single_prediction_and_single_target_are_accepted():
     assert math.isclose(bce(Value(0.5), 1.0).data, math.log(2), rel_tol=1e-14)
 
 
+def test_mse_of_plain_numbers_is_a_leaf_value_holding_the_mean():
+    out = mse([1.0, 3.0, -2], [0.0, 1.0, 0.0])  # (1 + 4 + 4) / 3
+    assert isinstance(out, Value) and out.data == 3.0
+    assert out.op == "" and out.children == ()
+    single = mse(2.0, 3)
+    assert isinstance(single, Value) and single.data == 1.0
+
+
+def test_mse_of_plain_numbers_and_values_together_is_differentiable_in_the_values():
+    v = Value(2.0)
+    out = mse([1.0, v], [0.0, 0.0])  # (1 + v^2) / 2
+    out.backward()
+    assert isinstance(out, Value) and out.data == 2.5 and v.grad == 2.0
+
+
+def test_bce_and_hinge_of_plain_numbers_are_values_too():
+    b = bce([0.5, 0.5], [1.0, 0.0])
+    assert isinstance(b, Value) and math.isclose(b.data, math.log(2), rel_tol=1e-14)
+    h = hinge([0.5, 2.0], [-1, 1])  # (1.5 + 0) / 2
+    assert isinstance(h, Value) and h.data == 0.75
+
+
+@pytest.mark.parametrize(
+    "preds, targets",
+    [([1e200], [0.0]), ([1e308], [-1e308]), ([1e154, 1e154], [0.0, 0.0])],
+    ids=["square overflows", "difference overflows", "sum overflows"],
+)
+def test_mse_of_plain_numbers_that_overflow_raises_overflow_error_naming_mse(preds, targets):
+    with pytest.raises(OverflowError, match=r"^mse: "):
+        mse(preds, targets)
+
+
+@pytest.mark.parametrize("bad", [True, "1.0", math.nan, math.inf])
+def test_mse_checks_plain_number_predictions_as_value_does(bad):
+    with pytest.raises((TypeError, ValueError), match="mse prediction"):
+        mse([bad], [1.0])
+
+
+@pytest.mark.parametrize(
+    "loss, pred",
+    [(mse, Value(0.5)), (mse, 0.5), (bce, Value(0.5)), (hinge, Value(0.5))],
+    ids=["mse of a Value", "mse of a float", "bce", "hinge"],
+)
+@pytest.mark.parametrize("target", [math.nan, math.inf])
+def test_a_target_that_is_not_finite_raises_value_error_naming_the_loss(loss, pred, target):
+    with pytest.raises(ValueError, match=rf"^{loss.__name__} target must be finite"):
+        loss([pred], [target])
+
+
 @pytest.mark.parametrize(
     "call",
     [

@@ -415,3 +415,14 @@ def test_a_derivative_that_cannot_be_computed_names_its_rule_and_line(monkeypatc
     with pytest.raises(ZeroDivisionError, match=r"replay: pow's derivative failed in `gx0 = .*x0 \*\* .*# pow`"):
         tape.backward()
     assert w.grad == 0.0
+
+
+def test_an_operand_used_twice_gets_both_gradients() -> None:
+    """x + x*y: dx = 1 + y and dy = x, the two uses of x summed (not one overwriting the other)."""
+    tape = record(lambda x, y: x + x * y, [1.0, 1.0])
+    assert tape.forward([2.0, 3.0]) == 2.0 + 2.0 * 3.0
+    assert tape.backward() == [1.0 + 3.0, 2.0]
+    w = Value(3.0)
+    tape = record(lambda x: w * x + w * w, [2.0])
+    tape.forward([2.0])
+    assert tape.backward() == [3.0] and w.grad == 2.0 + 2 * 3.0
