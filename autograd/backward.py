@@ -142,9 +142,13 @@ def _fill_gradients(order: list[Value], seed: float) -> None:
     except (ArithmeticError, ValueError) as error:
         raise _failed_derivative(order, error) from error
     total = 0.0
-    for node in order:
-        total += node._g
-    if not -_INF < total < _INF and any(not -_INF < node._g < _INF for node in order):
+    try:
+        for node in order:
+            total += node._g
+        finite = -_INF < total < _INF or all(-_INF < node._g < _INF for node in order)
+    except TypeError:  # a complex number: a rule was given data outside its domain after recording
+        finite = False
+    if not finite:
         raise _failed_derivative(order, OverflowError("a gradient is not a finite number"))
 
 

@@ -8,8 +8,8 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
-from .backward import grad
-from .graph import Edge, edges, topological_order
+from .explain import engine_gradients, local_derivative
+from .graph import Edge, edges, operands, topological_order
 from .numbers import as_number
 from .value import Number, Value
 
@@ -33,6 +33,9 @@ HandValue = Number | Value | Callable[[Mapping[str, float]], object]
 """A hand gradient: a number, or a function of the forward values (a mapping label -> data)."""
 
 _MAX_PATHS = 32  # more chain-rule paths than this to labelled nodes: show immediate consumers
+_MAX_STEPS = 64  # a path longer than this to a labelled node: show immediate consumers
+_SHOWN_TERMS = 12  # chain-rule terms printed under a divergence; the rest are counted
+_SHOWN_PAIRS = 3  # pairs of a dot node written out when an unlabelled node is described
 _GRADIENT_KEY = re.compile(r"\s*[d∂]\s*([^/]*?)\s*/\s*[d∂]\s*(.+?)\s*")
 
 
@@ -213,11 +216,13 @@ class DerivationReport:
             lines.append(f"First divergence: {first.name} (node {first.node})")
             lines.append(f"  hand   {first.hand:+.15g}")
             lines.append(f"  engine {first.engine:+.15g}, the sum of {len(first.factors)} chain-rule term(s):")
-            for f in first.factors:
+            for f in first.factors[:_SHOWN_TERMS]:
                 lines.append(f"    {_factor_symbols(self.output, first.node, f)}")
                 lines.append(f"      = {_factor_numbers(f)} = {f.value:.6g}")
                 for local in f.locals:
                     lines.append(f"      {local}   [{local.rule}]")
+            if len(first.factors) > _SHOWN_TERMS:
+                lines.append(f"    {_more_terms(first)}")
             diagnosis = self._diagnosis(first)
             if diagnosis:
                 lines.append("  " + diagnosis)
@@ -232,11 +237,13 @@ class DerivationReport:
         if first is not None:
             out += ["", f"First divergence at `{first.name}`: hand {first.hand:.10g}, "
                     f"engine {first.engine:.10g} =", ""]
-            for f in first.factors:
+            for f in first.factors[:_SHOWN_TERMS]:
                 out.append(f"- `{_factor_symbols(self.output, first.node, f)}` = "
                            f"{_factor_numbers(f)} = {f.value:.6g}")
                 for local in f.locals:
                     out.append(f"  - `{local}` ({local.rule})")
+            if len(first.factors) > _SHOWN_TERMS:
+                out.append(f"- {_md(_more_terms(first))}")
             diagnosis = self._diagnosis(first)
             if diagnosis:
                 out += ["", _md(diagnosis)]
@@ -265,7 +272,7 @@ class DerivationReport:
                 f"<p>First divergence at <code>{esc(first.name)}</code>: hand {first.hand:.10g}, "
                 f"engine {first.engine:.10g}, the sum of:</p><ul>"
             )
-            for f in first.factors:
+            for f in first.factors[:_SHOWN_TERMS]:
                 locals_ = "".join(
                     f"<li><code>{esc(str(local))}</code> ({esc(local.rule)})</li>" for local in f.locals
                 )
@@ -273,6 +280,8 @@ class DerivationReport:
                     f"<li><code>{esc(_factor_symbols(self.output, first.node, f))}</code> = "
                     f"{esc(_factor_numbers(f))} = {f.value:.6g}<ul>{locals_}</ul></li>"
                 )
+            if len(first.factors) > _SHOWN_TERMS:
+                parts.append(f"<li>{esc(_more_terms(first))}</li>")
             parts.append("</ul>")
             diagnosis = self._diagnosis(first)
             if diagnosis:
@@ -321,8 +330,8 @@ def check_derivation(
         )
     if not hand:
         raise ValueError("check_derivation: hand is empty; there is nothing to check")
-    if not (rtol >= 0 and atol >= 0):
-        raise ValueError(f"check_derivation: rtol and atol must be >= 0, got {rtol!r}, {atol!r}")
+    rtol = _tolerance(rtol, "rtol")
+    atol = _tolerance(atol, "atol")
 
     order = topological_order(output)
     by_label: dict[str, list[Value]] = {}
@@ -350,7 +359,7 @@ def check_derivation(
             step_of[operand] = max(step_of[operand], below)
     entries = sorted(entries, key=lambda e: step_of[e[1]])  # stable: ties keep hand's order
 
-    engine = {node: g.data for node, g in zip(order, grad(output, order))}
+    engine = dict(zip(order, engine_gradients(output, order, order)))
     consumers: dict[Value, list[Edge]] = {node: [] for node in order}
     for node in order:
         for edge in edges(node):
@@ -363,6 +372,18 @@ def check_derivation(
         factors = _chain_factors(node, output, engine, consumers)
         rows.append(DerivationRow(name, _describe(node), step_of[node], hand_value, exact, ok, factors))
     return DerivationReport(out_name, tuple(rows), rtol, atol)
+
+
+def _tolerance(x: object, name: str) -> float:
+    """A tolerance as a float: TypeError unless a real number, ValueError unless finite and >= 0.
+
+    An infinite tolerance would pass every hand gradient and a nan one fail every one, whatever
+    the numbers, so both are refused rather than giving a report that checks nothing.
+    """
+    number = as_number(x, f"check_derivation: {name}")  # refuses bool, str, complex, None
+    if not 0.0 <= number < math.inf:
+        raise ValueError(f"check_derivation: {name} must be a finite number >= 0, got {x!r}")
+    return number
 
 
 def _resolve(
@@ -406,47 +427,60 @@ def _chain_factors(
 ) -> tuple[ChainFactor, ...]:
     """The chain-rule terms of node's gradient, each running up to a labelled node (or the output).
 
-    When following unlabelled nodes would give too many paths, each term stops at the node's
+    When following unlabelled nodes would give more than _MAX_PATHS terms, or a term of more
+    than _MAX_STEPS local derivatives (a long unlabelled chain), each term stops at the node's
     immediate consumer instead.
     """
     if node is output:
         return ()
+    terms = _paths_up(node, output, consumers)
+    if terms is None:
+        terms = [(edge.node, [edge]) for edge in consumers[node]]
+    return tuple(
+        ChainFactor(_describe(end), engine[end], tuple(_local(edge) for edge in chain)) for end, chain in terms
+    )
 
-    def local(edge: Edge) -> LocalDerivative:
+
+def _paths_up(
+    node: Value, output: Value, consumers: dict[Value, list[Edge]]
+) -> list[tuple[Value, list[Edge]]] | None:
+    """Every path from node up to the first labelled node (or the output) on it, as (that node, its
+    edges from there down to node); None when there are more than _MAX_PATHS or one is longer than
+    _MAX_STEPS. Depth first with a stack of its own: no recursion, however deep the graph.
+    """
+    found: list[tuple[Value, list[Edge]]] = []
+    stack = [(edge, list[Edge]()) for edge in reversed(consumers[node])]  # (next edge up, edges below it)
+    while stack:
+        edge, below = stack.pop()
+        chain = [edge, *below]  # the local derivative nearest the upstream node first
         consumer = edge.node
-        names = {"a": _describe(edge.a), "b": _describe(edge.b), "out": _describe(consumer)}
-        formula = re.sub(r"\b(a|b|out)\b", lambda m: names[m.group(1)], edge.formula)
-        formula = re.sub(r"\b(\d+)\.0\b", r"\1", formula)
-        return LocalDerivative(_describe(consumer), _describe(edge.operand), edge.rule.name, formula, edge.local())
-
-    def paths(start: Value, depth: int) -> list[tuple[Value, list[LocalDerivative]]]:
-        found: list[tuple[Value, list[LocalDerivative]]] = []
-        for edge in consumers[start]:
-            consumer = edge.node
-            step = local(edge)
-            if consumer.label or consumer is output:
-                found.append((consumer, [step]))
-            else:
-                if depth > 64:
-                    raise _TooManyPaths
-                found += [(end, chain + [step]) for end, chain in paths(consumer, depth + 1)]
+        if consumer.label or consumer is output:
+            found.append((consumer, chain))
             if len(found) > _MAX_PATHS:
-                raise _TooManyPaths
-        return found
-
-    try:
-        terms = paths(node, 0)
-    except _TooManyPaths:
-        terms = [(edge.node, [local(edge)]) for edge in consumers[node]]
-    return tuple(ChainFactor(_describe(end), engine[end], tuple(chain)) for end, chain in terms)
+                return None
+        elif len(chain) >= _MAX_STEPS:
+            return None
+        else:
+            stack.extend((up, chain) for up in reversed(consumers[consumer]))
+    return found
 
 
-class _TooManyPaths(Exception):
-    pass
+def _local(edge: Edge) -> LocalDerivative:
+    """The local derivative of an edge, its formula written with the names of the nodes."""
+    consumer = edge.node
+    names = {"a": _describe(edge.a), "b": _describe(edge.b), "out": _describe(consumer)}
+    formula = re.sub(r"\b(a|b|out)\b", lambda m: names[m.group(1)], edge.formula)
+    formula = re.sub(r"\b(\d+)\.0\b", r"\1", formula)
+    value = local_derivative(edge)
+    return LocalDerivative(_describe(consumer), _describe(edge.operand), edge.rule.name, formula, value)
 
 
 def _describe(x: object, depth: int = 2) -> str:
-    """A short name for a node: its label, else the expression that made it (or its value)."""
+    """A short name for a node: its label, else the expression that made it (or its value).
+
+    Bounded: operands are described `depth` levels down, deeper ones shown as "…", and a dot
+    node writes out its first _SHOWN_PAIRS pairs and counts the rest.
+    """
     if x is None:
         return "?"
     if type(x) is not Value:
@@ -458,15 +492,29 @@ def _describe(x: object, depth: int = 2) -> str:
         return f"{x.data:.4g}"
     if depth == 0:
         return "…"
-    parts = [_describe(o, depth - 1) for o in x.operands]
+    ops = operands(x)
     if rule.variadic:  # dot: a_0 * b_0 + a_1 * b_1 + ...
-        n = len(parts) // 2
-        return "(" + " + ".join(f"{p} * {q}" for p, q in zip(parts[:n], parts[n:])) + ")"
+        n = len(ops) // 2
+        pairs = zip(ops[:_SHOWN_PAIRS], ops[n : n + _SHOWN_PAIRS])
+        shown = [f"{_describe(p, depth - 1)} * {_describe(q, depth - 1)}" for p, q in pairs]
+        if n > _SHOWN_PAIRS:
+            shown.append(f"… {n - _SHOWN_PAIRS:,} more terms")
+        return "(" + " + ".join(shown) + ")"
+    parts = [_describe(o, depth - 1) for o in ops]
     if rule.arity == 2:
         return f"({parts[0]} {rule.symbol} {parts[1]})"
     if rule.name == "neg":
         return f"-{parts[0]}"
     return f"{rule.symbol}({parts[0]})"
+
+
+def _more_terms(row: DerivationRow) -> str:
+    """What a printed report says instead of the terms after the first _SHOWN_TERMS."""
+    rest = row.factors[_SHOWN_TERMS:]
+    return (
+        f"… {len(rest):,} more terms not shown (their sum is {math.fsum(f.value for f in rest):.6g}; "
+        f"all {len(row.factors):,} are in report[{row.name!r}].factors)"
+    )
 
 
 def _factor_symbols(output: str, node: str, factor: ChainFactor) -> str:

@@ -7,21 +7,33 @@ values, each product, and the sum, which equals the gradient ``backward`` comput
 
 Paths multiply quickly (a lattice of diamonds has binomially many), so they are counted and
 summed by dynamic programming over the topological order, never by listing them; only the first
-``max_paths`` are listed for printing.
+``max_paths`` are listed for printing. Paths also grow long (a loop run a million times is a path
+of a million factors), so a listed path longer than ``max_factors`` shows its first and last few
+factors and says how many it leaves out; the explanation of any graph stays a few kilobytes.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from array import array
 from dataclasses import dataclass
 
 from .backward import grad
-from .graph import Edge, edges, topological_order
+from .graph import Edge, edges, operands, topological_order
 from .value import Value
 
-__all__ = ["explain", "Explanation", "Path", "Factor", "format_number", "local_derivatives", "node_names"]
+__all__ = [
+    "explain",
+    "Explanation",
+    "Path",
+    "Factor",
+    "format_number",
+    "local_derivatives",
+    "local_derivative",
+    "engine_gradients",
+    "node_names",
+]
 
 
 def format_number(x: float) -> str:
@@ -49,12 +61,42 @@ def local_derivatives(node: Value, errors: str = "raise") -> tuple[float | None,
     found: list[float | None] = [None] * len(node.operands)
     for edge in edges(node):
         try:
-            found[edge.position] = edge.local()
+            found[edge.position] = local_derivative(edge)
         except (ArithmeticError, ValueError):
             if errors != "nan":
                 raise
             found[edge.position] = math.nan
     return tuple(found)
+
+
+def local_derivative(edge: Edge) -> float:
+    """edge.local(): d node / d operand on floats; a failure is an error naming the operation.
+
+    Edge.local names the rule, its formula and the operands' values when the rule raises. A rule
+    can also give a complex number instead of raising (``(-4.0) ** -0.5`` in Python), when a
+    node's data was changed after it was made (x.data = -4.0 under x ** 0.5): that is refused
+    here with a ValueError from `Edge.error`, rather than a TypeError that names nothing.
+    """
+    try:
+        return edge.local()
+    except TypeError as error:
+        cause = ValueError(f"its value there is not a real number: {error}")
+        raise edge.error(cause, (edge.a, edge.b)) from error
+
+
+def engine_gradients(output: Value, inputs: list[Value], order: list[Value]) -> list[float]:
+    """d output / d input for each input, as `grad` computes them; order is output's graph.
+
+    A local derivative that is not a real number makes `grad` fail with a TypeError that names
+    nothing; it is found here and named by `local_derivative` instead.
+    """
+    try:
+        return [g.data for g in grad(output, inputs)]
+    except TypeError:  # a local derivative that is not a real number: find it and name it
+        for node in order:
+            for edge in edges(node):
+                local_derivative(edge)
+        raise
 
 
 def node_names(order: list[Value]) -> dict[Value, str]:
@@ -104,33 +146,47 @@ class Factor:
 
 @dataclass(frozen=True)
 class Path:
-    """One path from wrt up to output: its nodes (output first, wrt last), its factors and their product.
+    """One path from wrt up to output: its factors (output first) and their product.
 
     factors[i] is d nodes[i] / d nodes[i + 1], so the factors read like the chain rule:
-    dL/da3 * da3/dz3 * dz3/dW3.
+    dL/da3 * da3/dz3 * dz3/dW3. A path longer than explain's max_factors keeps only its first
+    and last few factors; `elided` says how many are left out between them (nodes then holds
+    the nodes of the first ones, output first, then those of the last ones, down to wrt), and
+    `product` is still the product of all of them, multiplied in order from the output.
     """
 
     nodes: tuple[Value, ...]
     factors: tuple[Factor, ...]
+    product: float  # the product of the local derivatives along the whole path (1.0 when empty)
+    elided: int = 0  # factors left out of the middle of a long path
 
     @property
-    def product(self) -> float:
-        """The product of the local derivatives along the path (1.0 for the empty path)."""
-        return math.prod(f.value for f in self.factors)
+    def length(self) -> int:
+        """The number of factors on the path, those left out included."""
+        return len(self.factors) + self.elided
+
+    def _split(self) -> int:
+        """How many of `factors` come before the elided ones."""
+        return (len(self.factors) + 1) // 2 if self.elided else len(self.factors)
+
+    def _join(self, parts: list[str], sep: str, gap: str) -> str:
+        cut = self._split()
+        return sep.join([*parts[:cut], gap, *parts[cut:]] if self.elided else parts)
 
     def __str__(self) -> str:
         if not self.factors:
             return "(empty path: output is wrt) = 1.0000"
-        names = " * ".join(f.name for f in self.factors)
-        if len(self.factors) == 1:
+        gap = f"… {self.elided:,} more factors …"
+        names = self._join([f.name for f in self.factors], " * ", gap)
+        if self.length == 1:
             return f"{names} = {format_number(self.product)}"
-        values = " * ".join(format_number(f.value) for f in self.factors)
+        values = self._join([format_number(f.value) for f in self.factors], " * ", "…")
         return f"{names}\n= {values} = {format_number(self.product)}"
 
 
 MAX_WHERE = 12  # definitions of unlabeled nodes printed under an explanation
-
-_Step = tuple[Edge, float]  # an edge on a path and its local derivative
+MAX_FACTORS = 24  # a listed path with more factors shows its first and last MAX_FACTORS // 6
+WALK_LIMIT = 4_000_000  # steps of the walk that lists paths: past this, listing stops (and says so)
 
 
 @dataclass(frozen=True, eq=False)
@@ -140,6 +196,9 @@ class Explanation:
     `count` is the number of paths (exact, counted without listing them), `paths` the first
     `max_paths` of them, `truncated` whether some were left out, and `total` the sum of the
     products over ALL paths (exact, computed by dynamic programming): it equals the gradient.
+    A path longer than `max_factors` lists only its first and last factors (see `Path.elided`).
+    `walk_stopped` is True when listing stopped before max_paths because the paths were too long
+    to walk (more than WALK_LIMIT steps in all); count and total still cover every path.
     """
 
     output: Value
@@ -148,12 +207,19 @@ class Explanation:
     total: float
     paths: tuple[Path, ...]
     max_paths: int
-    names: dict[Value, str]
+    names: dict[Value, str]  # what each node the explanation mentions is called
+    max_factors: int = MAX_FACTORS
+    walk_stopped: bool = False
 
     @property
     def truncated(self) -> bool:
         """True when there are more paths than were listed."""
         return self.count > len(self.paths)
+
+    @property
+    def elided(self) -> bool:
+        """True when a listed path shows only its first and last factors."""
+        return any(path.elided for path in self.paths)
 
     @property
     def name(self) -> str:
@@ -183,6 +249,17 @@ class Explanation:
             lines.append(f"{self.names[node]} = {expr} = {format_number(node.data)}")
         return lines
 
+    def _not_listed(self) -> str:
+        """Why some paths are not listed, or '' when all are."""
+        if not self.truncated:
+            return ""
+        left = self.count - len(self.paths)
+        if self.walk_stopped:
+            why = f"listing stopped after {WALK_LIMIT:,} steps along them; max_paths={self.max_paths}"
+        else:
+            why = f"max_paths={self.max_paths}"
+        return f"{left:,} more paths not listed ({why})"
+
     def __str__(self) -> str:
         out, wrt = self.names[self.output], self.names[self.wrt]
         if self.count == 0:
@@ -194,9 +271,15 @@ class Explanation:
         for i, path in enumerate(self.paths, 1):
             head = f"  path {i:>{width}}: "
             lines.append(head + str(path).replace("\n", "\n" + " " * (len(head) - 2)))
+        if self.elided:
+            longest = max(path.length for path in self.paths)
+            lines.append(
+                f"  (a path of more than {self.max_factors} factors shows its first and last "
+                f"{_ends(self.max_factors)}; the longest has {longest:,}; each product is over all of them)"
+            )
         if self.truncated:
             lines.append(
-                f"  ... {self.count - len(self.paths):,} more paths not listed (max_paths={self.max_paths}); "
+                f"  ... {self._not_listed()}; "
                 f"the sum below is over all {self.count:,}, computed without listing them"
             )
         lines.append(f"{self.name} = {format_number(self.total)}")
@@ -215,24 +298,33 @@ class Explanation:
         lhs = rf"\frac{{\partial {out}}}{{\partial {wrt}}}"
         if self.count == 0:
             return rf"$${lhs} = 0 \quad \text{{(no path)}}$$"
-        symbolic = [r" \cdot ".join(f.latex for f in p.factors) or "1" for p in self.paths]
-        numeric = [r" \cdot ".join(_latex_number(f.value) for f in p.factors) or "1" for p in self.paths]
+
+        def gap(p: Path) -> str:
+            return rf"\cdots \text{{ {p.elided:,} more factors }} \cdots"
+
+        symbolic = [p._join([f.latex for f in p.factors], r" \cdot ", gap(p)) or "1" for p in self.paths]
+        numeric = [
+            p._join([_latex_number(f.value) for f in p.factors], r" \cdot ", r"\cdots") or "1" for p in self.paths
+        ]
         products = [_latex_number(p.product) for p in self.paths]
-        more = (
-            rf" \\ &\quad + \dots \text{{ ({self.count - len(self.paths):,} more paths)}}"
-            if self.truncated
-            else ""
-        )
+        stopped = f"; listing stopped after {WALK_LIMIT:,} steps" if self.walk_stopped else ""
+        left = self.count - len(self.paths)
+        more = rf" \\ &\quad + \dots \text{{ ({left:,} more paths{stopped})}}" if self.truncated else ""
 
         def block(terms: list[str]) -> str:
             return r" \\ &\quad + ".join(terms) + more
 
         rows = [f"{lhs} &= {block(symbolic)}", f"&= {block(numeric)}"]
-        if any(len(p.factors) > 1 for p in self.paths) and len(self.paths) > 1:
+        if any(p.length > 1 for p in self.paths) and len(self.paths) > 1:
             rows.append(f"&= {block(products)}")
-        if len(self.paths) > 1 or self.truncated or any(len(p.factors) > 1 for p in self.paths):
+        if len(self.paths) > 1 or self.truncated or any(p.length > 1 for p in self.paths):
             rows.append(f"&= {_latex_number(self.total).strip('()')}")
         return "$$\n\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n$$"
+
+
+def _ends(max_factors: int) -> int:
+    """How many factors a path longer than max_factors shows at each end."""
+    return max(1, max_factors // 6)
 
 
 # -- the computation -----------------------------------------------------------------------------
@@ -245,56 +337,120 @@ def _depends(order: list[Value], wrt: Value) -> dict[Value, int]:
         if node is wrt:
             count[node] = 1
             continue
-        n = sum(count.get(edge.operand, 0) for edge in edges(node))
+        n = 0
+        for x in operands(node):  # x * x counts x twice: two edges, two paths
+            if type(x) is Value:
+                n += count.get(x, 0)
         if n:
             count[node] = n
     return count
 
 
-def _iter_paths(output: Value, wrt: Value, count: dict[Value, int], names: dict[Value, str]) -> Iterator[Path]:
-    """Every path from output down to wrt, depth first, without recursion (graphs can be deep)."""
-    if output not in count:
-        return
+@dataclass(frozen=True)
+class _Found:
+    """A path the walk reached wrt by: the steps it shows, how many it leaves out, its product."""
 
-    def steps(node: Value) -> list[_Step]:
-        return [(edge, edge.local()) for edge in edges(node) if edge.operand in count]
+    shown: list[tuple[Edge, float]]
+    elided: int
+    product: float
 
-    stack: list[Iterator[_Step]] = []  # one iterator over the remaining edges per node on the path
-    taken: list[_Step] = []  # the edges from output down to the current node
-    node = output
+
+def _walk(
+    output: Value, wrt: Value, count: dict[Value, int], max_paths: int, max_factors: int
+) -> tuple[list[_Found], bool]:
+    """The first max_paths paths from output down to wrt, depth first, operand a before b.
+
+    No recursion, and little kept per step of the current path: its node, which of the node's
+    edges it took, that edge's local derivative and the product so far, so a path a million
+    factors long is walked in one pass and paths sharing a beginning share its product. Only
+    the first and last few steps of a long path are kept for showing. Gives up (second result
+    True) after WALK_LIMIT steps.
+    """
+    found: list[_Found] = []
+    if output not in count or not max_paths:
+        return found, False
+
+    def onward(node: Value) -> list[Edge]:  # the edges on paths to wrt
+        return [edge for edge in edges(node) if edge.operand in count]
+
+    ends = _ends(max_factors)
+    total = min(max_paths, count[output])
+    nodes: list[Value] = [output]  # nodes[d]: the node at depth d of the current path
+    taken = array("q")  # taken[d]: which of onward(nodes[d]) leads to nodes[d + 1]
+    choices = array("q")  # choices[d]: how many onward edges nodes[d] has
+    local = array("d")  # local[d]: the local derivative of the edge taken
+    prefix = array("d", [1.0])  # prefix[d]: the product of local[:d], multiplied from the output
+    steps = 0
+
+    def shown_steps(depth: int) -> list[tuple[Edge, float]]:
+        keep = range(depth) if depth <= max_factors else [*range(ends), *range(depth - ends, depth)]
+        return [(onward(nodes[d])[taken[d]], local[d]) for d in keep]
+
+    def step(options: list[Edge], choice: int) -> None:  # go down the choice-th onward edge
+        edge = options[choice]
+        d = local_derivative(edge)
+        taken.append(choice)
+        choices.append(len(options))
+        local.append(d)
+        prefix.append(prefix[-1] * d)
+        nodes.append(edge.operand)
+
     while True:
-        if node is wrt:
-            yield _make_path(output, taken, names)
-            stack.append(iter(()))  # a path ends here: backtrack
-        else:
-            stack.append(iter(steps(node)))
-        while stack:
-            nxt = next(stack[-1], None)
-            if nxt is not None:
-                taken.append(nxt)
-                node = nxt[0].operand
-                break
+        node = nodes[-1]
+        while node is not wrt:  # go down the first onward edge (every node in count has one)
+            step(onward(node), 0)
+            node = nodes[-1]
+            steps += 1
+            if steps > WALK_LIMIT:
+                return found, True
+        depth = len(taken)
+        elided = depth - 2 * ends if depth > max_factors else 0
+        found.append(_Found(shown_steps(depth), elided, prefix[-1]))
+        if len(found) >= total:
+            return found, False
+        while taken[-1] + 1 >= choices[-1]:  # back up to the deepest node with an edge not yet taken
+            for stack in (taken, choices, local, prefix, nodes):
+                stack.pop()
+            steps += 1
+        choice = taken[-1] + 1
+        for stack in (taken, choices, local, prefix, nodes):
             stack.pop()
-            if taken:
-                taken.pop()
-        else:
-            return
+        step(onward(nodes[-1]), choice)
+        steps += 1
+        if steps > WALK_LIMIT:
+            return found, True
 
 
-def _make_path(output: Value, taken: list[_Step], names: dict[Value, str]) -> Path:
+def _names(order: list[Value], wanted: set[Value]) -> dict[Value, str]:
+    """node_names, for the wanted nodes only: a graph of a million nodes needs no million names."""
+    unlabeled = {node for node in wanted if not node.label}
+    names = {node: node.label for node in wanted if node.label}
+    if unlabeled:
+        for i, node in enumerate(order):
+            if node in unlabeled:
+                names[node] = f"v{i}"
+    return names
+
+
+def _make_path(output: Value, found: _Found, names: dict[Value, str]) -> Path:
     factors = []
-    for edge, d in taken:
+    for edge, d in found.shown:
         no, ni = names[edge.node], names[edge.operand]
         latex = rf"\frac{{\partial {_latex_name(no)}}}{{\partial {_latex_name(ni)}}}"
         factors.append(Factor(edge.node, edge.operand, edge.position, d, f"d{no}/d{ni}", latex))
-    return Path((output, *(edge.operand for edge, _ in taken)), tuple(factors))
+    nodes = [output, *(edge.operand for edge, _ in found.shown)]
+    if found.elided:  # the last steps start where the elided ones end
+        nodes.insert(len(found.shown) // 2 + 1, found.shown[len(found.shown) // 2][0].node)
+    return Path(tuple(nodes), tuple(factors), found.product, found.elided)
 
 
-def explain(output: Value, wrt: Value, max_paths: int = 20) -> Explanation:
+def explain(output: Value, wrt: Value, max_paths: int = 20, *, max_factors: int = MAX_FACTORS) -> Explanation:
     """Explain d output / d wrt as the sum over all paths of the product of local derivatives.
 
     Nodes are named by their labels (unlabeled ones v<i>, their index in topological order).
     Only the first `max_paths` paths are listed; `count` and `total` always cover all of them.
+    A path of more than `max_factors` factors is listed by its first and last max_factors // 6,
+    with "… N more factors …" between them; its product is over all of them.
     """
     if type(output) is not Value or type(wrt) is not Value:
         raise TypeError(
@@ -302,23 +458,30 @@ def explain(output: Value, wrt: Value, max_paths: int = 20) -> Explanation:
         )
     if isinstance(max_paths, bool) or not isinstance(max_paths, int) or max_paths < 0:
         raise ValueError(f"explain: max_paths must be an int >= 0, got {max_paths!r}")
+    if isinstance(max_factors, bool) or not isinstance(max_factors, int) or max_factors < 2:
+        raise ValueError(f"explain: max_factors must be an int >= 2, got {max_factors!r}")
     order = topological_order(output)
-    names = node_names(order)
-    if wrt not in names:
-        names[wrt] = wrt.label or "x"
     count = _depends(order, wrt)
-    paths: list[Path] = []
-    if max_paths:
-        for path in _iter_paths(output, wrt, count, names):
-            paths.append(path)
-            if len(paths) >= max_paths:
-                break
+    walked, stopped = _walk(output, wrt, count, max_paths, max_factors)
+    paths_nodes = {output, wrt}
+    for f in walked:
+        for edge, _ in f.shown:
+            paths_nodes.update((edge.node, edge.operand))
+    wanted = set(paths_nodes)
+    for node in paths_nodes:  # the definitions under the explanation name their operands
+        if not node.label:
+            wanted.update(x for x in operands(node) if type(x) is Value)
+    names = _names(order, wanted)
+    if wrt not in names:  # not part of output's graph
+        names[wrt] = wrt.label or "x"
     return Explanation(
         output=output,
         wrt=wrt,
         count=count.get(output, 0),
-        total=grad(output, [wrt])[0].data if wrt in count else 0.0,
-        paths=tuple(paths),
+        total=engine_gradients(output, [wrt], order)[0] if wrt in count else 0.0,
+        paths=tuple(_make_path(output, f, names) for f in walked),
         max_paths=max_paths,
         names=names,
+        max_factors=max_factors,
+        walk_stopped=stopped,
     )

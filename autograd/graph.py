@@ -66,6 +66,8 @@ class Edge(NamedTuple):
             local = self.rule.local_grads[self.side](*args)
         except (ArithmeticError, ValueError) as error:
             raise self.error(error, args) from error
+        if isinstance(local, complex):  # pow of a negative base whose .data was changed after the fact
+            raise self.error(ValueError(f"the result {local!r} is not a real number"), args)
         return float(local)
 
     def local_value(self) -> Value | float:

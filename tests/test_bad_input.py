@@ -255,3 +255,14 @@ def test_numpy_bool_and_nan_are_refused():
         Value(np.bool_(True))
     with pytest.raises(ValueError):
         Value(np.float64("nan"))
+
+
+def test_data_changed_to_outside_a_rules_domain_after_recording_is_a_named_error_not_a_type_error():
+    """x ** 0.5 recorded at x = 4, then x.data = -4: the slope is complex; every pass names pow."""
+    x = Value(4.0)
+    y = x**0.5 * 2.0
+    x.data = -4.0
+    for run in (y.backward, lambda: grad(y, [x]), lambda: grad(y, [x], create_graph=True)):
+        with pytest.raises(ValueError, match=r"pow: the local derivative d out / d a .* at a = -4\.0, b = 0\.5"):
+            run()
+    assert x.grad == 0.0 and y.grad == 0.0

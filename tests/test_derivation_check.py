@@ -7,6 +7,7 @@ import random
 
 import pytest
 
+import autograd
 import nn
 from autograd import DerivationReport, Value, check_derivation
 from autograd.derivation import UnknownLabelError
@@ -198,3 +199,125 @@ def test_notebook_displays_carry_the_numbers():
     assert "dC/db1" in md and "❌" in md and "First divergence" in md
     assert "<table>" in page and "DIFF" in page
     assert report["dC/db1"].engine == pytest.approx(hand_floats()["dC/db1"])
+
+
+# -- deep, long and wide graphs: no recursion, bounded reports ------------------------------------
+
+
+def unlabelled_chain(n: int) -> tuple[Value, Value]:
+    """y = x * 1.0001 * ... (n times), no node labelled: dy/dx = 1.0001^n by hand."""
+    x = Value(1.0)
+    y = x
+    for _ in range(n):
+        y = y * 1.0001
+    return x, y
+
+
+@pytest.mark.parametrize("n", [5_000, 100_000])
+def test_a_deep_unlabelled_chain_is_checked_without_recursion(n: int):
+    x, y = unlabelled_chain(n)
+    hand = 1.0001**n
+    report = check_derivation(y, {x: hand})  # keyed by the Value: nothing is labelled
+    assert report.ok and report.rows[0].engine == pytest.approx(hand, rel=1e-9)
+    x.label, y.label = "x", "y"
+    wrong = check_derivation(y, {"dy/dx": 2 * hand, "y": 1.0})
+    first = wrong.first_divergence
+    assert first is not None and first.name == "dy/dx"
+    assert sum(f.value for f in first.factors) == pytest.approx(first.engine, rel=1e-12)
+    for text in (str(wrong), wrong._repr_markdown_(), wrong._repr_html_()):
+        assert len(text) < 5_000 and "dy/dx" in text
+
+
+def test_a_node_used_by_every_step_lists_a_few_terms_and_counts_the_rest():
+    """x feeds 10,000 products that are summed: 10,000 chain-rule terms. Before, all were printed
+    (780 kB here, 7.8 MB for 100,000); the report's data still holds every term."""
+    n = 10_000
+    x = Value(1.5, label="x")
+    s = x * 2.0
+    for _ in range(n - 1):
+        s = s + x * 2.0
+    s.label = "s"
+    report = check_derivation(s, {"ds/dx": 0.0})
+    row = report.first_divergence
+    assert row is not None and row.engine == pytest.approx(2.0 * n)  # by hand: n terms of 2
+    assert len(row.factors) == n
+    assert math.fsum(f.value for f in row.factors) == pytest.approx(2.0 * n)
+    for text in (str(report), report._repr_markdown_(), report._repr_html_()):
+        assert len(text) < 20_000
+        assert f"{n - 12:,} more terms not shown (their sum is {2.0 * (n - 12):.6g}" in text
+
+
+def test_describing_an_unlabelled_wide_dot_node_is_short():
+    """An unlabelled node is described by the expression that made it; a dot of 20,000 pairs
+    was written out whole (about a megabyte, for each of its names in the report)."""
+    ws = [Value(0.5) for _ in range(20_000)]
+    z = autograd.dot(ws, [1.0] * len(ws))
+    out = z * z
+    out.label = "out"
+    report = check_derivation(out, {ws[0]: 0.0})
+    text = str(report)
+    assert len(text) < 5_000
+    assert "… 19,997 more terms" in text
+
+
+def test_a_wide_graph_whose_paths_explode_falls_back_to_immediate_consumers():
+    """A lattice of unlabelled diamonds: 2^20 paths from x to the output, found without listing."""
+    x = Value(0.3, label="x")
+    v = x
+    for _ in range(20):
+        v = v * 1.1 + v * 0.9
+    v.label = "out"
+    report = check_derivation(v, {"x": 2.0**20})
+    row = report.rows[0]
+    assert row.ok and len(row.factors) == 2  # x's two consumers
+    assert sum(f.value for f in row.factors) == pytest.approx(row.engine, rel=1e-12)
+
+
+# -- tolerances ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["rtol", "atol"])
+@pytest.mark.parametrize(
+    ("bad", "error"),
+    [
+        (math.inf, ValueError),  # would pass every hand gradient
+        (math.nan, ValueError),  # would fail every one
+        (-1e-6, ValueError),
+        ("1e-6", TypeError),
+        (True, TypeError),
+        (None, TypeError),
+        (1e-6j, TypeError),
+    ],
+)
+def test_tolerances_must_be_finite_non_negative_numbers(name, bad, error):
+    C, _ = two_layer_net()
+    with pytest.raises(error, match=rf"check_derivation: {name} must be"):
+        check_derivation(C, hand_floats(), **{name: bad})
+
+
+def test_tolerances_accept_ints_and_zero():
+    C, _ = two_layer_net()
+    report = check_derivation(C, hand_floats(), rtol=0, atol=1)
+    assert report.ok and (report.rtol, report.atol) == (0.0, 1.0)
+
+
+# -- a local derivative that cannot be computed is named -------------------------------------------
+
+
+def test_a_derivative_that_is_not_a_real_number_names_its_operation():
+    """x.data changed to -4 under x ** 0.5: the rule gives a complex number. Before, a TypeError
+    "'<' not supported between instances of 'float' and 'complex'" that named nothing."""
+    x = Value(4.0, label="x")
+    y = x**0.5
+    y.label = "y"
+    x.data = -4.0
+    with pytest.raises(ValueError, match=r"pow: the local derivative d out / d a = .* at a = -4.0, b = 0.5"):
+        check_derivation(y, {"x": 0.25})
+
+
+def test_a_derivative_undefined_at_the_point_names_its_operation():
+    x = Value(0.0, label="x")
+    y = x**0.5
+    y.label = "y"
+    with pytest.raises(ZeroDivisionError, match=r"pow: the local derivative d out / d a"):
+        check_derivation(y, {"x": 0.0})

@@ -5,6 +5,7 @@ References are hand-derived formulas, finite differences and math.comb, never th
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import math
 import random
@@ -307,3 +308,110 @@ def test_explanation_type_and_repr() -> None:
     e = explain(L, x)
     assert isinstance(e, Explanation)
     assert repr(e) == str(e) and repr(e).startswith("dL/dx = sum over 2 paths")
+
+
+# -- long paths and many of them: the explanation stays short, the sum stays exact -----------------
+
+
+def mul_chain(n: int, c: float) -> tuple[Value, Value]:
+    """y = x * c * c * ... * c (n times): one path of n factors, each c, so dy/dx = c^n."""
+    x = Value(1.0, label="x")
+    y = x
+    for _ in range(n):
+        y = y * c
+    y.label = "y"
+    return x, y
+
+
+def test_a_long_chain_is_explained_by_its_ends_with_the_rest_counted() -> None:
+    """Before: every factor of the path was printed, 2.7 MB of text for this chain (60 MB for a
+    million steps, after 40 s)."""
+    n = 100_000
+    x, y = mul_chain(n, 1.000001)
+    e = explain(y, x)
+    text, latex = str(e), e._repr_latex_()
+    assert len(text) < 100_000 and len(latex) < 100_000
+    (path,) = e.paths
+    assert e.count == 1 and path.length == n and path.elided == n - len(path.factors)
+    assert len(path.factors) == 8  # the first 4 and the last 4
+    assert all(f.value == 1.000001 for f in path.factors)
+    assert path.factors[0].out is y and path.factors[-1].inp is x
+    assert path.nodes[0] is y and path.nodes[-1] is x
+    assert path.product == pytest.approx(1.000001**n, rel=1e-9)
+    y.backward()
+    assert e.total == x.grad  # the sum is still backward's gradient, computed as it computes it
+    assert f"… {n - 8:,} more factors …" in text
+    assert "a path of more than 24 factors shows its first and last 4" in text
+    assert rf"\cdots \text{{ {n - 8:,} more factors }} \cdots" in latex
+    assert latex.count("{") == latex.count("}")
+
+
+def test_paths_up_to_max_factors_are_listed_whole() -> None:
+    x, y = mul_chain(24, 2.0)
+    (path,) = explain(y, x).paths
+    assert path.elided == 0 and len(path.factors) == 24 and path.product == 2.0**24
+    assert "more factors" not in str(explain(y, x))
+    (short,) = explain(y, x, max_factors=6).paths
+    assert short.elided == 22 and [f.value for f in short.factors] == [2.0, 2.0]
+    assert short.product == 2.0**24
+    with pytest.raises(ValueError, match="max_factors"):
+        explain(y, x, max_factors=1)
+
+
+def shared_input_loop(n: int) -> tuple[Value, Value, Value]:
+    """y = y * w + x, n times, from y = x."""
+    x, w = Value(1.0, label="x"), Value(0.5, label="w")
+    y = x
+    for _ in range(n):
+        y = y * w + x
+    y.label = "y"
+    return x, w, y
+
+
+def test_a_loop_with_a_path_per_step_lists_a_few_long_paths_briefly() -> None:
+    """y = y * w + x: a path from x to y through each step, the k-th listed one taking n + 1 - k
+    products by w, so its product is w^(n + 1 - k) (by hand); dy/dx = 1 + w + ... + w^n."""
+    n, w0 = 3000, 0.5
+    x, w, y = shared_input_loop(n)
+    e = explain(y, x)
+    text = str(e)
+    assert len(text) < 20_000  # before: 3 MB
+    assert f"{n + 1 - 20:,} more paths not listed (max_paths=20)" in text
+    assert e.count == n + 1 and len(e.paths) == 20 and e.truncated and not e.walk_stopped
+    for k, path in enumerate(e.paths, 1):
+        assert path.product == pytest.approx(w0 ** (n + 1 - k), rel=1e-12)
+        assert path.length == 2 * (n + 1 - k) + (1 if k > 1 else 0)
+    assert e.total == pytest.approx(sum(w0**k for k in range(n + 1)), rel=1e-12)
+
+
+def test_listing_stops_when_the_paths_are_too_long_to_walk(monkeypatch: pytest.MonkeyPatch) -> None:
+    explain_module = importlib.import_module("autograd.explain")
+    monkeypatch.setattr(explain_module, "WALK_LIMIT", 500)
+    x, w, y = shared_input_loop(1000)
+    e = explain(y, w)
+    assert e.walk_stopped and e.paths == () and e.count == 1000
+    y.backward()
+    assert e.total == w.grad
+    assert "1,000 more paths not listed (listing stopped after 500 steps along them" in str(e)
+    assert "listing stopped after 500 steps" in e._repr_latex_()
+
+
+# -- a local derivative that cannot be computed is named, with its formula --------------------------
+
+
+def test_a_derivative_undefined_at_the_point_names_its_operation() -> None:
+    x = Value(0.0, label="x")
+    y = named(x**0.5, "y")  # d/dx x^0.5 = 0.5 x^-0.5: undefined at 0
+    with pytest.raises(ZeroDivisionError, match=r"pow: the local derivative d out / d a = b \* a \*\* \(b - 1\)"):
+        explain(y, x)
+
+
+def test_a_derivative_that_is_not_a_real_number_names_its_operation() -> None:
+    """After x.data is changed to a negative number, x ** 0.5's rule gives a complex number:
+    before, a bare TypeError about float() and 'complex' that named nothing."""
+    x = Value(4.0, label="x")
+    y = named(x**0.5, "y")
+    x.data = -4.0
+    for paths in (20, 0):  # listing the path, or only summing (through grad)
+        with pytest.raises(ValueError, match=r"pow: the local derivative .* at a = -4.0, b = 0.5 .*not a real"):
+            explain(y, x, max_paths=paths)

@@ -5,6 +5,7 @@ rule table without touching .grad, frames rendered with no system Graphviz, SVG 
 from __future__ import annotations
 
 import math
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -146,3 +147,34 @@ def test_big_graph_is_refused_clearly() -> None:
     with pytest.raises(ValueError, match="151 nodes.*max_steps=100"):
         backprop_steps(y, max_steps=100)
     assert len(backprop_steps(y, max_steps=200)) == 151
+
+
+def test_a_derivative_undefined_at_the_point_names_its_operation() -> None:
+    x = Value(0.0, label="x")
+    y = named(x**0.5, "y")  # d/dx x^0.5 = 0.5 x^-0.5: undefined at 0
+    with pytest.raises(ZeroDivisionError, match=r"pow: the local derivative d out / d a = b \* a \*\* \(b - 1\)"):
+        backprop_steps(y)
+
+
+def test_a_derivative_that_is_not_a_real_number_names_its_operation() -> None:
+    """x.data changed to -4 under x ** 0.5: the rule gives a complex number. Before, a TypeError
+    about float() and 'complex' that named nothing."""
+    x = Value(4.0, label="x")
+    y = named(x**0.5, "y")
+    x.data = -4.0
+    with pytest.raises(ValueError, match=r"pow: the local derivative d out / d a = .* at a = -4.0, b = 0.5"):
+        backprop_steps(y)
+
+
+def test_frames_of_awkwardly_named_values_render_their_names_verbatim(no_dot: None) -> None:
+    """Names go into edge labels and frame titles as well as boxes: before, the \\l in 'a\\l'
+    broke those lines as a Graphviz escape."""
+    a = Value(2.0, label="a\\l")
+    b = named(a * Value(3.0, label='<b>"q"</b>'), "{|}")
+    steps = backprop_steps(b)
+    for i in range(len(steps)):
+        t = texts(steps.svg(i))
+        assert "a\\l" in t and '<b>"q"</b>' in t and "{|}" in t
+        assert "d{|}/da\\l = 3.0000" in t  # the edge label: d(a q)/da = q = 3
+    title = [s for s in texts(steps.svg(2)) if s.startswith("Step 3 of 3:")]
+    assert len(title) == 1 and re.search(r"d\{\|\}/da\\l = d\{\|\}/d\{\|\} \* d\{\|\}/da\\l", title[0])

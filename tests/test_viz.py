@@ -339,3 +339,158 @@ def test_docs_graph_is_a_rendered_library_drawing() -> None:
     found = boxes(parse(path.read_bytes()))
     assert {"x", "W1", "z1", "a1", "W2", "z2", "a2", "C"} <= set(found)
     assert any(s.startswith("grad ") for s in found["W1"])
+
+
+# -- big drawings stay quick to lay out, and say what was done to keep them so -------------------
+
+
+def shared_input_loop(n: int) -> tuple[Value, Value, Value]:
+    """x and w feed every step: y = y * w + x, n times (the shape of an RNN or a running sum)."""
+    x, w = Value(0.5, label="x"), Value(0.9, label="w")
+    y = x
+    for _ in range(n):
+        y = y * w + x
+    y.label = "y"
+    return x, w, y
+
+
+def dot_edges(source: str) -> list[tuple[str, str]]:
+    """The edges 'a -> b' of a DOT source, read independently of the code that wrote it."""
+    return re.findall(r"^\s*(\w+) -> (\w+)", source, re.M)
+
+
+def hidden_ranks(source: str) -> int:
+    """How many ranks the edges of a drawing cross in all: dot puts a hidden node on each, so
+    this is what makes a layout slow. Each node is ranked one after its latest predecessor, then
+    pulled forward to just before its first successor (as dot's ranking shortens edges)."""
+    edges = dot_edges(source)
+    succ: dict[str, list[str]] = {}
+    pred: dict[str, list[str]] = {}
+    for a, b in edges:
+        succ.setdefault(a, []).append(b)
+        pred.setdefault(b, []).append(a)
+    nodes = list(dict.fromkeys([n for e in edges for n in e]))
+    order, seen = [], set()
+    for start in nodes:  # depth-first topological order, predecessors first
+        stack = [(start, False)]
+        while stack:
+            n, done = stack.pop()
+            if done:
+                order.append(n)
+            elif n not in seen:
+                seen.add(n)
+                stack.append((n, True))
+                stack.extend((p, False) for p in pred.get(n, []) if p not in seen)
+    rank = {}
+    for n in order:
+        rank[n] = max((rank[p] + 1 for p in pred.get(n, [])), default=0)
+    for n in reversed(order):
+        if n in succ:
+            rank[n] = max(rank[n], min(rank[s] for s in succ[n]) - 1)
+    return sum(rank[b] - rank[a] - 1 for a, b in edges)
+
+
+def test_an_input_used_at_every_step_is_drawn_again_beside_each_distant_use(no_dot: None) -> None:
+    """Before: x and w had an edge to every step, each crossing the drawing; dot gave each a hidden
+    node per rank crossed (about 20,000 here), and 30 steps took 5 s to lay out, 50 minutes."""
+    n = 100
+    x, w, y = shared_input_loop(n)
+    y.backward()
+    drawing = draw_dot(y)
+    assert hidden_ranks(drawing.source) <= 1_000
+    svg = parse(drawing.pipe(format="svg"))
+    found = [texts(g) for g in groups(svg, "node") if any(s.startswith("data ") for s in texts(g))]
+    copies_of_x = [t for t in found if t[0] == "x"]
+    copies_of_w = [t for t in found if t[0] == "w"]
+    # every copy shows the same numbers as the value itself. By hand, dy_k/dx = w dy_(k-1)/dx + 1
+    # with y_0 = x, so dy/dx = 1 + w + ... + w^n
+    hand_x = sum(0.9**k for k in range(n + 1))
+    assert {tuple(t) for t in copies_of_x} == {("x", "data 0.5000", f"grad {hand_x:.4f}")}
+    assert len(copies_of_x) + len(copies_of_w) > n  # drawn again, not dropped
+    note = [t for t in texts(svg) if t.startswith("Dashed boxes repeat a value")]
+    assert len(note) == 1
+    assert f"x {len(copies_of_x) - 1} times" in note[0] and f"w {len(copies_of_w) - 1} times" in note[0]
+    # every use of x and w is still drawn: an edge from them or from a copy into each operation
+    # using them (x: the first product and n sums; w: n products)
+    uses = [a for a, _ in dot_edges(drawing.source) if a in ("v0", "v1") or re.fullmatch(r"v\d+opin\d", a)]
+    assert len(uses) == (n + 1) + n
+
+
+def test_a_small_graph_keeps_every_edge_of_a_value_used_twice() -> None:
+    """a is used by the first and the last operation: one box with two edges, no copy."""
+    a, b = Value(0.5, label="a"), Value(-0.5, label="b")
+    e = a * b
+    t = (e + 0.25).tanh()
+    L = t * a
+    source = draw_dot(L).source
+    assert "Dashed" not in source and "style=\"dashed\"" not in source
+    assert [x for x, _ in dot_edges(source)].count("v0") == 2
+
+
+@pytest.mark.parametrize("n", [500, 5000])
+def test_default_drawing_of_a_long_shared_input_loop_is_capped_and_short_edged(n: int) -> None:
+    x, w, y = shared_input_loop(n)
+    source = draw_dot(y).source
+    boxes_drawn = len(re.findall(r"^\s*v\d+ \[label=<<table", source, re.M))
+    assert boxes_drawn == 500  # the default max_nodes
+    total = 2 * n + 1 + 1  # x, w, and a product and a sum per step
+    assert f"... {total - 500:,} more nodes not drawn (max_nodes=500; the graph has {total:,} values)" in source
+    assert hidden_ranks(source) <= 1_000
+
+
+def dense_graph(n: int) -> Value:
+    """Each value the dot product of all the ones before it: n values, about n^2 / 2 edges."""
+    ys = [Value(1.0, label="x"), Value(0.5, label="c")]
+    for k in range(2, n):
+        ys.append(dot(ys, [1.0 / k] * k))
+    return ys[-1]
+
+
+def test_a_dense_graph_is_cut_by_its_edges_as_well_as_its_nodes() -> None:
+    root = dense_graph(100)  # 100 values but 4,950 edges: as slow to lay out as 10,000 nodes
+    source = draw_dot(root).source
+    assert len(dot_edges(source)) <= 3 * 500 + 2 * 100  # edges among values, op -> value and cut stubs
+    note = re.search(r"\.\.\. (\d+) more nodes not drawn \(max_nodes=500 and at most 1,500 edges", source)
+    assert note and 0 < int(note.group(1)) < 100
+    small = dense_graph(12)  # 66 edges: drawn whole
+    assert "not drawn" not in draw_dot(small).source
+
+
+def test_operations_with_operands_not_drawn_get_a_stub_each() -> None:
+    loss = mlp_loss(samples=2)
+    source = draw_dot(loss, max_nodes=40).source
+    stubs = re.findall(r"^\s*(v\d+op)cut -> (v\d+op)", source, re.M)
+    assert stubs and all(a == b for a, b in stubs)
+    assert not re.search(r"^\s*cut\b", source, re.M)  # no single note with edges across the drawing
+
+
+# -- text is escaped: whatever a label or title holds, the drawing renders and shows it -------------
+
+AWKWARD = ["a\\", "<b>bold</b>", 'x"y', "{|}", "a\\l", "&amp;", "it's", "x\\\\y"]
+
+
+@pytest.mark.parametrize("text", AWKWARD)
+def test_titles_and_labels_render_verbatim_whatever_they_hold(no_dot: None, text: str) -> None:
+    x = Value(2.0, label=text)
+    y = x * x
+    y.label = text + "2"
+    raw = draw_dot(y, title=text).pipe(format="svg")
+    # Exact texts, not stripped. Runs of backslashes are kept apart by an invisible word joiner
+    # (U+2060), which the bundled renderer needs to show two backslashes as two.
+    shown = [(t.text or "").replace("\u2060", "") for t in parse(raw).iter(f"{SVG}text")]
+    assert shown.count(text) == 2  # the title and x's box
+    assert text + "2" in shown  # y's box
+    assert shown.count(f"d{text}2/d{text} = 2.0000") == 2  # the edge labels: x * x, dy/dx = x twice
+    # in the SVG file itself, markup characters are XML entities
+    if any(c in text for c in "<>&"):
+        escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        assert escaped.encode() in raw
+
+
+def test_a_title_with_several_lines_and_control_characters_renders(no_dot: None) -> None:
+    x = Value(1.0, label="x")
+    y = x + 1.0
+    shown = texts(parse(draw_dot(y, title="first line\nsecond\x01line").pipe(format="svg")))
+    assert "first line" in shown and "second\\x01line" in shown
+    with pytest.raises(TypeError, match="title must be a str"):
+        draw_dot(y, title=3)  # type: ignore[arg-type]

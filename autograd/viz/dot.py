@@ -4,6 +4,9 @@ Every Value is a box showing its label (when set), its data and its gradient; ev
 is its own small node between its inputs and its output; every edge into an operation can carry
 its local derivative, d output / d input, the factor the chain rule multiplies by there. Numbers
 that are operands but not Values (the 2 in ``x ** 2``) are folded into the operation's node.
+Every text is written into the DOT source as an HTML-like label, escaped, so labels and titles
+show exactly as given. What keeps a big drawing quick (the node and edge cap, dashed copies of a
+value beside its distant uses) is said in the caption.
 
 The drawing is a `Drawing` (a `graphviz.Digraph`), so Jupyter shows it inline and ``.pipe()``,
 ``.render()`` and ``.export()`` write SVG or PNG, all through `render.render_source`, which
@@ -13,6 +16,7 @@ needs no system Graphviz.
 from __future__ import annotations
 
 import html
+import re
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Mapping
 
@@ -28,6 +32,9 @@ GradsOption = bool | str | Mapping[Value, float]
 NOT_COMPUTED = "grad: not yet computed"  # what a node shows before backward has reached it
 RANKDIRS = ("LR", "TB", "RL", "BT")
 MAX_PAIRS = 6  # constant pairs of a dot node written into its label
+EDGES_PER_NODE = 3  # a drawing has at most this many edges per max_nodes: dense graphs are cut too
+FAR = 6  # layout ranks: a use of a value further than this from it may be drawn from a copy
+HIDDEN = 500  # layout ranks crossed by edges, in all, before far uses are drawn from copies (_far_uses)
 
 # Colours: one per role, readable on white and when printed in grey.
 HIGHLIGHT = "#d62728"  # red: the paths from a chosen leaf to the root
@@ -36,6 +43,36 @@ FOCUS = "#e6550d"  # orange: the step of backward being shown
 FOCUS_FILL = "#fff2a8"
 DONE_FILL = "#e5f5e0"  # pale green: gradient already final in a backward step
 MUTED = "gray45"
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_WORD_JOINER = "\u2060"  # invisible: keeps two backslashes apart (see _html)
+
+
+def _html(text: str) -> str:
+    r"""text for the inside of an HTML-like DOT label, where it shows exactly as written.
+
+    Every string the drawing puts into DOT (value labels, operation texts, edge labels, the
+    caption) goes through here into an HTML-like label ``<...>``: html.escape covers < > & and
+    quotes, and inside such a label a backslash is a plain character (no \l or \" escapes, no
+    trailing backslash that swallows the closing quote) and braces and bars are plain text (they
+    are special only in record labels, which are not used). A line break becomes <br/>, a tab a
+    space, and any other control character, which XML and so SVG cannot hold, is shown as \xNN.
+    The bundled graphviz-pure (0.2.2), unlike Graphviz, reads two backslashes in HTML-like text
+    as one, so an invisible word joiner goes between them: both renderers then show every one.
+    """
+    lines = []
+    for line in text.replace("\t", " ").splitlines() or [""]:
+        line = _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", html.escape(line, quote=True))
+        for _ in range(2):  # the second pass splits what the first left of a run of three or more
+            line = line.replace("\\\\", "\\" + _WORD_JOINER + "\\")
+        lines.append(line)
+    return "<br/>".join(lines)
+
+
+def _label(text: str) -> str:
+    """An HTML-like DOT label showing text verbatim (see _html)."""
+    return f"<{_html(text)}>"
 
 
 def _constant(c: float) -> str:
@@ -97,19 +134,30 @@ def _resolve_grads(grads: GradsOption, order: list[Value]) -> tuple[bool, Callab
     )
 
 
-def _nearest(root: Value, limit: int) -> list[Value]:
-    """The `limit` nodes nearest the root (breadth first, operands in order)."""
+def _nearest(root: Value, limit: int, max_edges: int) -> tuple[list[Value], bool]:
+    """The nodes nearest the root (breadth first, operands in order): at most `limit` of them, with
+    at most `max_edges` edges among them. Also says whether the edges were what stopped it.
+    """
     seen = {root}
     queue = deque([root])
-    kept: list[Value] = []
+    kept: set[Value] = set()
+    pending: dict[Value, int] = {}  # edges from kept consumers into a node not yet kept
+    edges = 0
     while queue and len(kept) < limit:
         node = queue.popleft()
-        kept.append(node)
-        for child in node.children:
+        children = node.children
+        new = pending.pop(node, 0) + sum(1 for c in children if c in kept)
+        if kept and edges + new > max_edges:
+            return list(kept), True
+        kept.add(node)
+        edges += new
+        for child in children:
+            if child not in kept:
+                pending[child] = pending.get(child, 0) + 1
             if child not in seen:
                 seen.add(child)
                 queue.append(child)
-    return kept
+    return list(kept), False
 
 
 def _downstream(order: list[Value], sources: set[Value]) -> set[Value]:
@@ -138,28 +186,76 @@ def _value_label(
     fill: str | None,
     border: str | None,
     name: str | None = None,
+    copy: bool = False,
 ) -> str:
     """An HTML-like label: [label] | data ... | grad ...; fill and border colour the box.
 
     name: what to call an unlabeled node (drawn grey), when a caption refers to it.
+    copy: the box repeats a value drawn elsewhere, beside a distant use: dashed borders.
     """
+    td = '<td style="dashed">' if copy else "<td>"
     cells = []
     if node.label:
-        cells.append(f"<td><b>{html.escape(node.label)}</b></td>")
+        cells.append(f"{td}<b>{_html(node.label)}</b></td>")
     elif name:
-        cells.append(f'<td><font color="{MUTED}">{html.escape(name)}</font></td>')
-    cells.append(f"<td>data {format_number(node.data)}</td>")
+        cells.append(f'{td}<font color="{MUTED}">{_html(name)}</font></td>')
+    cells.append(f"{td}data {format_number(node.data)}</td>")
     if show_grad:
         if grad is None:
-            cells.append(f'<td><font color="{MUTED}">{NOT_COMPUTED}</font></td>')
+            cells.append(f'{td}<font color="{MUTED}">{NOT_COMPUTED}</font></td>')
         else:
-            cells.append(f"<td>grad {format_number(grad)}</td>")
+            cells.append(f"{td}grad {format_number(grad)}</td>")
     attrs = 'border="0" cellborder="1" cellspacing="0" cellpadding="4"'
     if fill:
         attrs += f' bgcolor="{fill}"'
     if border:
         attrs += f' color="{border}"'
     return f"<<table {attrs}><tr>{''.join(cells)}</tr></table>>"
+
+
+def _far_uses(drawn: list[Value], drawn_set: set[Value]) -> set[tuple[Value, int]]:
+    """The uses (consumer, operand index) to draw from a copy of the operand: the longest edges.
+
+    dot routes an edge through every rank between its ends, with a hidden node on each, and then
+    orders all of them rank by rank. One input used at every step of a loop (y = y * w + x) thus
+    costs hidden nodes growing with the square of the loop: 30 steps took 5 s to lay out and 50
+    more than two minutes. When the edges would cross more than HIDDEN ranks in all, the longest
+    uses (those further than FAR ranks from their operand) are drawn from a dashed copy of the
+    operand beside them, longest first, until they cross no more; then the layout grows with
+    the drawing. A small graph keeps every edge: a value used twice is drawn once.
+
+    Ranks are estimated as dot assigns them: a value one rank after its operation, an operation one
+    after its latest drawn operand, and then every value as late as its first use allows (dot pulls
+    a value towards its uses), so a use is far when the value's uses are far apart.
+    """
+    rank: dict[Value, int] = {}  # a value's rank; its operation sits one rank before it
+    for node in drawn:  # topological order: operands first, so as early as possible
+        below = [rank[c] for c in node.children if c in drawn_set]
+        rank[node] = max(below) + 2 if below else (0 if node.rule is None else 2)
+    uses: dict[Value, list[tuple[Value, int]]] = {node: [] for node in drawn}
+    for node in drawn:
+        for i, operand in enumerate(node.operands):
+            if type(operand) is Value and operand in drawn_set:
+                uses[operand].append((node, i))
+    for node in reversed(drawn):  # consumers first: then as late as the first use allows
+        if uses[node]:
+            rank[node] = max(rank[node], min(rank[c] for c, _ in uses[node]) - 2)
+    spans = [(rank[c] - 1 - rank[node], c, i) for node in drawn for c, i in uses[node]]
+    hidden = sum(span - 1 for span, _, _ in spans if span > 1)
+    far: set[tuple[Value, int]] = set()
+    for span, c, i in sorted(spans, key=lambda use: -use[0]):  # longest first; ties in drawing order
+        if hidden <= HIDDEN or span <= FAR:
+            break
+        far.add((c, i))
+        hidden -= span - 1
+    return far
+
+
+def _counted(counts: dict[str, int], limit: int = 6) -> str:
+    """'x 249 times, w 249 times' (the most copied first), at most `limit` names and how many more."""
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+    shown = ", ".join(f"{name} {n:,} time{'s' if n > 1 else ''}" for name, n in ranked[:limit])
+    return shown + (f" and {len(ranked) - limit:,} more" if len(ranked) > limit else "")
 
 
 def draw_dot(
@@ -181,9 +277,13 @@ def draw_dot(
         `autograd.grad`) shows those and "not yet computed" for the rest.
     edge_labels: label each edge into an operation with its local derivative d out / d in.
     highlight: a Value (or several), usually a leaf: the paths from it to the root are drawn in red.
-    max_nodes: draw at most this many Values, those nearest the root; the rest is replaced by
-        one node saying how many were not drawn, so a huge graph stays quick to lay out.
-    title: a caption above the graph.
+    max_nodes: draw at most this many Values, those nearest the root, with at most
+        EDGES_PER_NODE * max_nodes edges among them (a dense graph is cut sooner); an operation
+        whose operands were not drawn gets a dashed "..." beside it, and the caption says how
+        many nodes were left out and why, so every drawing the defaults allow lays out quickly.
+        A value used far from where it is drawn (an input used at every step of a loop) is
+        drawn again, dashed, beside each distant use, and the caption says which and how often.
+    title: a caption above the graph (any text: it is escaped for Graphviz and SVG).
     rankdir: "LR" (inputs on the left) or "TB", "RL", "BT".
     """
     return _draw(
@@ -226,6 +326,8 @@ def _draw(
         raise ValueError(f"draw_dot: rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
         raise ValueError(f"draw_dot: max_nodes must be an int >= 1, got {max_nodes!r}")
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"draw_dot: title must be a str or None, got {type(title).__name__}: {title!r}")
     if order is None:
         order = topological_order(root)
     show_grads, grad_of = _resolve_grads(grads, order)
@@ -237,18 +339,20 @@ def _draw(
             raise ValueError(f"draw_dot: highlight {leaf!r} is not part of root's graph")
     on_path = _downstream(order, set(sources)) if sources else set()
 
-    if len(order) <= max_nodes:
+    max_edges = EDGES_PER_NODE * max_nodes
+    edge_bound = False
+    if len(order) <= max_nodes and sum(len(node.children) for node in order) <= max_edges:
         drawn = order
     else:
-        kept = set(_nearest(root, max_nodes))
+        nearest, edge_bound = _nearest(root, max_nodes, max_edges)
+        kept = set(nearest)
         drawn = [node for node in order if node in kept]  # keep topological order: stable output
     drawn_set = set(drawn)
+    far = _far_uses(drawn, drawn_set)
     focus_set, done_set = set(focus), set(done)
     focus_edge_set = {(id(c), i) for c, i in focus_edges}
 
     graph_attr = {"rankdir": rankdir, "ordering": "in"}  # ordering: operand a above/before b
-    if title:
-        graph_attr.update(label=title, labelloc="t", fontsize="16", fontname="Helvetica")
     dot = Drawing(
         name="chaingrad",
         format=format,
@@ -257,9 +361,12 @@ def _draw(
         edge_attr={"fontname": "Helvetica", "fontsize": "10", "arrowsize": "0.7"},
     )
 
-    cut_into: list[str] = []  # op nodes with at least one operand not drawn
-    for node in drawn:
-        vid = f"v{index[node]}"
+    def name_of(node: Value) -> str | None:
+        if names:
+            return names.get(node)
+        return f"v{index[node]}" if not node.label and node in copied else None
+
+    def box(node: Value, copy: bool = False) -> str:
         fill = border = None
         if node in on_path:
             fill, border = HIGHLIGHT_FILL, HIGHLIGHT
@@ -267,21 +374,19 @@ def _draw(
             fill = DONE_FILL
         if node in focus_set:
             fill, border = FOCUS_FILL, FOCUS
-        name = names.get(node) if names else None
-        dot.node(vid, _value_label(node, show_grads, grad_of(node), fill, border, name), shape="plain")
+        return _value_label(node, show_grads, grad_of(node), fill, border, name_of(node), copy)
+
+    copied = {node.operands[i] for node, i in far}
+    copies: dict[str, int] = {}  # name of each copied value -> how many copies
+    for node in drawn:
+        vid = f"v{index[node]}"
+        dot.node(vid, box(node), shape="plain")
         if node.rule is None:
             continue
         oid = f"{vid}op"
         hot = node in on_path
         op_style = {"color": HIGHLIGHT, "fontcolor": HIGHLIGHT, "penwidth": "2"} if hot else {}
-        dot.node(
-            oid,
-            html.escape(op_text(node), quote=False),
-            shape="ellipse",
-            height="0.3",
-            margin="0.04,0.02",
-            **op_style,
-        )
+        dot.node(oid, _label(op_text(node)), shape="ellipse", height="0.3", margin="0.04,0.02", **op_style)
         dot.edge(oid, vid, **({"color": HIGHLIGHT, "penwidth": "2"} if hot else {}))
         derivs = local_derivatives(node, errors="nan") if edge_labels else ()
         cut = False
@@ -296,28 +401,39 @@ def _draw(
                 local = derivs[i]
                 assert local is not None  # local_derivatives gives None only for constant operands
                 if names:
-                    attrs["label"] = f"d{names[node]}/d{names[operand]} = {format_number(local)}"
+                    text = f"d{names[node]}/d{names[operand]} = {format_number(local)}"
                 else:
-                    attrs["label"] = edge_text(node, operand, local)
+                    text = edge_text(node, operand, local)
+                attrs["label"] = _label(text)
             if hot and operand in on_path:
                 attrs.update(color=HIGHLIGHT, fontcolor=HIGHLIGHT, penwidth="2")
             if (id(node), i) in focus_edge_set:
                 attrs.update(color=FOCUS, fontcolor=FOCUS, penwidth="2.5")
-            dot.edge(f"v{index[operand]}", oid, **attrs)
-        if cut:
-            cut_into.append(oid)
+            source = f"v{index[operand]}"
+            if (node, i) in far:  # a distant use: a dashed copy of the operand beside it
+                source = f"{oid}in{i}"
+                dot.node(source, box(operand, copy=True), shape="plain")
+                key = operand.label or name_of(operand) or source
+                copies[key] = copies.get(key, 0) + 1
+            dot.edge(source, oid, **attrs)
+        if cut:  # a stub beside the operation, not one long edge from a shared note
+            dot.node(f"{oid}cut", "...", shape="plaintext", fontcolor="gray40")
+            dot.edge(f"{oid}cut", oid, style="dashed", color="gray60", arrowhead="none")
 
+    caption = [f'<font point-size="16">{_html(title)}</font>'] if title else []
     hidden = len(order) - len(drawn)
     if hidden:
-        dot.node(
-            "cut",
-            f"... {hidden:,} more nodes not drawn (max_nodes={max_nodes}; "
-            f"the graph has {len(order):,} values)",
-            shape="note",
-            style="dashed,filled",
-            fillcolor="#f0f0f0",
-            fontcolor="#333333",
+        cap = f"max_nodes={max_nodes}"
+        if edge_bound:
+            cap += f" and at most {max_edges:,} edges, {EDGES_PER_NODE} per node, for a quick layout"
+        note = f"... {hidden:,} more nodes not drawn ({cap}; the graph has {len(order):,} values)"
+        caption.append(_html(note))
+    if copies:
+        note = (
+            "Dashed boxes repeat a value beside a distant use, to keep the layout quick: "
+            + _counted(copies)
         )
-        for oid in cut_into:
-            dot.edge("cut", oid, style="dashed", color="gray60", arrowhead="none")
+        caption.append(_html(note))
+    if caption:
+        dot.graph_attr.update(label=f"<{'<br/>'.join(caption)}>", labelloc="t", fontname="Helvetica")
     return dot

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypedDict, Union, overload
 
-from ..explain import format_number, node_names
+from ..explain import format_number, local_derivative, node_names
 from ..graph import edges, topological_order
 from ..value import Value
 from .dot import _draw
@@ -156,7 +156,7 @@ class BackpropSteps(Sequence[Step]):
     def save_gif(self, path: StrPath, seconds_per_step: float = 1.5) -> Path:
         """Write an animated GIF of all steps (needs Pillow, which matplotlib installs)."""
         try:
-            from PIL import Image
+            from PIL import Image  # pyright: ignore[reportMissingImports]  # optional; pyright may run outside the venv
         except ImportError as exc:
             raise ImportError("save_gif needs Pillow: pip install pillow (or use save_svgs)") from exc
         import io
@@ -254,7 +254,7 @@ def backprop_steps(
             text = f"{name} = {symbolic} = {numeric} = {format_number(g)}"
         steps.append(Step(len(steps), node, g, own, name, text))
         for edge in edges(node):  # as backward.backpropagate, keeping each term to show it
-            operand, d = edge.operand, edge.local()
+            operand, d = edge.operand, local_derivative(edge)  # a failure names the operation
             total = grad.get(operand)
             grad[operand] = g * d if total is None else total + g * d
             local_name = f"d{names[node]}/d{names[operand]}"
