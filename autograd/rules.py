@@ -22,7 +22,6 @@ fails when those files are out of step with this table.
 from __future__ import annotations
 
 import math
-import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -86,8 +85,13 @@ def _sigmoid(a: float) -> float:
 
 def _dot(a: tuple[float, ...] | float, b: tuple[float, ...] | float) -> float:
     if isinstance(a, tuple) and isinstance(b, tuple):
-        # a_0 * b_0 + a_1 * b_1 + ..., left to right from -0.0 (x + -0.0 is x exactly, sign included)
-        return sum(map(operator.mul, a, b), -0.0)
+        # a_0 * b_0 + a_1 * b_1 + ..., left to right from -0.0 (x + -0.0 is x exactly, sign included).
+        # A plain loop, not sum(): from Python 3.12 sum() compensates rounding, and the dot node
+        # must give the bits of the same adds written out (replay, an unfused neuron).
+        total = -0.0
+        for x, y in zip(a, b):
+            total += x * y
+        return total
     return a * b  # type: ignore[operator, return-value]  # one pair: the product, so dot evaluates like mul
 
 

@@ -106,8 +106,8 @@ def phases(engine: Chaingrad, weights: list[float], X: list, y: list, rounds: in
 
 
 def profile(engine: Chaingrad, weights: list[float], X: list, y: list, top: int = 8) -> dict[str, Any]:
-    """cProfile of one plain MLP step: the `top` functions by own time, and the total."""
-    stepper = MLPStep(engine, "plain", weights, X, y)
+    """cProfile of one MLP step of the default model: the `top` functions by own time, and the total."""
+    stepper = MLPStep(engine, "default", weights, X, y)
     profiler = cProfile.Profile()
     profiler.enable()
     stepper.step()

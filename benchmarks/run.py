@@ -32,8 +32,11 @@ MLP's initial weights and data are made here and sent to every worker, so every 
 from identical inputs. chaingrad's phase split and profile run in chaingrad's worker.
 
 ``--shared`` runs every engine in one worker process instead (the old method). The default
-report also runs a reduced pass that way (chain and wide at N >= 1e4, the MLP step plain and
-fused, 3 rounds) and shows its ratios next to the headline, so the difference stays visible.
+report also runs a reduced pass that way (chain and wide at N >= 1e4, the MLP step of the
+default model and the unfused one, 3 rounds) and shows its ratios next to the headline, so the
+difference stays visible. The MLP rows: "chaingrad" is the default model (one `dot` node per
+neuron), "chaingrad unfused" the same model with ``fused=False``, "chaingrad replay" the
+default model's graph replayed by `autograd.record`.
 """
 
 from __future__ import annotations
@@ -265,8 +268,8 @@ def measure(workers: dict[str, WorkerProcess], engines: list[str], plan: Plan, d
     wide = timed_rounds("wide", "wide", plan.sizes, plan.rounds, runners)
 
     print("mlp", file=sys.stderr)
-    steppers = [Stepper(e, e, "plain", workers[e]) for e in engines]
-    steppers += [Stepper(f"chaingrad {v}", "chaingrad", v, me) for v in ("fused", "replay")]
+    steppers = [Stepper(e, e, "default", workers[e]) for e in engines]
+    steppers += [Stepper(f"chaingrad {v}", "chaingrad", v, me) for v in ("unfused", "replay")]
     mlp, losses, setup = mlp_rounds("mlp", steppers, plan.mlp_rounds, data)
     print("phases", file=sys.stderr)  # right after the MLP rounds, in the same state of the heap
     phases = me.call(do="phases", rounds=plan.phase_rounds, **data._asdict())
@@ -288,13 +291,13 @@ def measure(workers: dict[str, WorkerProcess], engines: list[str], plan: Plan, d
 
 def measure_shared(worker: WorkerProcess, engines: list[str], sizes: list[int], rounds: int, data: MLPData
                    ) -> Results:
-    """The reduced pass in one interpreter: chain, wide and the MLP step plain and fused."""
+    """The reduced pass in one interpreter: chain, wide and the MLP step, default and unfused."""
     runners = [Runner(e, e, worker) for e in engines]
     print("shared interpreter", file=sys.stderr)
     chain = timed_rounds("shared chain", "chain", sizes, lambda n: rounds, runners)
     wide = timed_rounds("shared wide", "wide", sizes, lambda n: rounds, runners)
-    steppers = [Stepper(e, e, "plain", worker) for e in engines]
-    steppers.append(Stepper("chaingrad fused", "chaingrad", "fused", worker))
+    steppers = [Stepper(e, e, "default", worker) for e in engines]
+    steppers.append(Stepper("chaingrad unfused", "chaingrad", "unfused", worker))
     mlp, losses, _ = mlp_rounds("shared mlp", steppers, rounds, data)
     return Results(chain, wide, mlp, losses)
 

@@ -240,21 +240,26 @@ def scalar_mlp(engine: Engine, params: list, xs: list[list[float]]) -> list:
 
 
 class MLPStep:
-    """One engine's training state; `step()` returns (phase timings, loss)."""
+    """One engine's training state; `step()` returns (phase timings, loss).
+
+    Variants: "default" for every engine (for chaingrad its default model, one `dot` node per
+    neuron); for chaingrad also "unfused" (``fused=False``: a node per multiply and add) and
+    "replay" (the default model's graph recorded once by `autograd.record`).
+    """
 
     def __init__(self, engine: Engine, variant: str, weights: list[float], X: list[list[float]], y: list) -> None:
         self.engine, self.variant, self.X, self.y = engine, variant, X, y
         self.record_seconds = 0.0
         self.tape: Any = None
         if isinstance(engine, Chaingrad):
-            self.model = engine.nn.MLP(*SIZES, fused=variant == "fused")
+            self.model = engine.nn.MLP(*SIZES, fused=variant != "unfused")
             self.model.load_state_dict(dict(zip(self.model.state_dict(), weights)))
             self.params = self.model.parameters()
             if variant == "replay":
                 t0 = time.perf_counter()
                 self.tape = engine.autograd.record(self.chaingrad_loss)
                 self.record_seconds = time.perf_counter() - t0
-        elif variant != "plain":
+        elif variant != "default":
             raise ValueError(f"{engine.name} has no {variant!r} MLP")
         elif isinstance(engine, Micrograd):
             random.seed(0)

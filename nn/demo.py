@@ -1,12 +1,14 @@
 """Train an MLP on two moons (micrograd's demo) and write plots of what it learned.
 
 Run ``python -m nn.demo --help`` (or the ``chaingrad-demo`` console script). With the defaults
-it trains a 2-16-16-1 ReLU network with a hinge loss for 100 full-batch steps of SGD with
-momentum, prints the final accuracy, and writes into the output folder:
+it trains a 2-16-16-1 ReLU network with a hinge loss for 100 full-batch steps of gradient
+descent, the learning rate decaying from 2.0 to 0.2, as notebook 6 does (``--momentum`` adds
+momentum), prints the final accuracy, and writes into the output folder:
 
 * ``decision_boundary.png``: the learned decision regions with the training points,
 * ``loss.png``: loss and accuracy per step,
-* ``neuron.svg``: the graph of one first-layer neuron on one sample, with its gradients.
+* ``neuron.svg``: the graph of one first-layer neuron on one sample, with its gradients; its
+  caption says which gradients also come through the nodes it does not draw.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autograd import RULES, Value, draw_dot
+from autograd import RULES, Value, draw_dot, topological_order
 
 from .data import make_moons
 from .losses import hinge
@@ -36,6 +38,7 @@ __all__ = [
     "plot_decision_boundary",
     "plot_history",
     "neuron_graph",
+    "neuron_caption",
 ]
 
 L2 = 1e-4  # weight of the L2 penalty added to the hinge loss, as in micrograd's demo
@@ -78,11 +81,14 @@ def train(
     points: Sequence[Sequence[float]],
     labels: Sequence[int],
     steps: int = 100,
-    lr: float = 0.5,
-    momentum: float = 0.9,
+    lr: float = 2.0,
+    momentum: float = 0.0,
     progress: bool = True,
 ) -> History:
-    """Full-batch gradient descent, the learning rate decaying linearly from lr to lr/10."""
+    """Full-batch gradient descent, the learning rate decaying linearly from lr to lr/10.
+
+    With momentum 0 (the default) each step is W' = W - lr * dL/dW, notebook 6's loop.
+    """
     from tqdm import tqdm  # type: ignore[import-untyped]  # no stubs installed (types-tqdm)
 
     optimizer = SGD(model.parameters(), lr=lr, momentum=momentum)
@@ -97,7 +103,7 @@ def train(
         optimizer.zero_grad()
         loss.backward()
         optimizer.lr = lr * (1.0 - 0.9 * k / steps)
-        optimizer.step()  # p <- p - lr * (momentum * v + dL/dp)
+        optimizer.step()  # v <- momentum * v + dL/dp, p <- p - lr * v (v = dL/dp at momentum 0)
     bar.close()
     _, scores = loss_and_scores(model, points, labels)
     history.accuracy.append(accuracy(scores, labels))  # after the last update
@@ -167,33 +173,61 @@ def plot_history(history: History, axes: Sequence[Any]) -> None:
 
 
 def neuron_graph(model: MLP, point: Sequence[float], label: int, of: str = "loss") -> Value:
-    """The output of neuron 0 of layer 0 on one sample, with `.grad` = d(of)/d(node) everywhere.
+    """The output of neuron 1 of layer 1 on one sample, with `.grad` = d(of)/d(node) everywhere.
 
     `of` is "loss" (the network's hinge loss on this sample, what a training step on it would
     use) or "score" (the network's output). The backward pass runs through the very nodes that
-    are returned. Labels the neuron's inputs x1, x2, weights w1, w2, bias b, sum z and output a
-    (the labels stay on the model's parameters; they change nothing but drawings).
+    are returned. The inputs are labelled x1, x2, ...; the neuron's parameters and nodes carry
+    the model's labels (``L1.n1.w1``, ``L1.n1.b``, ``L1.n1.z``, ``L1.n1.a``). `neuron_caption`
+    says what a drawing of it leaves out.
     """
     if of not in ("loss", "score"):
         raise ValueError(f"neuron_graph: of must be 'loss' or 'score', got {of!r}")
     first, *rest = model.layers
-    neuron = first.neurons[0]
     x = [Value(v, label=f"x{i + 1}") for i, v in enumerate(point)]
-    for i, w in enumerate(neuron.w):
-        w.label = f"w{i + 1}"
-    neuron.b.label = "b"
-    hidden = [n(x) for n in first.neurons]
+    hidden = first(x)
     out = hidden[0]
-    out.label = "a"
-    z = out.operands[0] if out.rule is not None else None
-    if isinstance(z, Value):
-        z.label = "z"
     for layer in rest:
         hidden = layer(hidden)
     model.zero_grad()
     root = hinge(hidden[0], label) if of == "loss" else hidden[0]
     root.backward()
     return out
+
+
+def neuron_caption(model: MLP, out: Value, label: int, of: str = "loss") -> str:
+    """A title for a drawing of `neuron_graph`'s result: which neuron and point it shows, and the
+    gradients that come through nodes it does not draw.
+
+    Each input x_k feeds every neuron of layer 1, so its gradient is this neuron's share (w_k
+    times z's gradient, the path drawn) plus what the other neurons send; the caption gives both
+    parts. The gradient of the neuron's output comes from the layers above, not drawn either.
+    """
+    first = model.layers[0]
+    neuron = first.neurons[0]
+    z = out if neuron.activation == "linear" else out.operands[0]
+    if not isinstance(z, Value):
+        raise TypeError(f"neuron_caption: expected the output of neuron_graph, got {out!r}")
+    params = {id(p) for p in neuron.parameters()}
+    inputs = [v for v in topological_order(out) if v.rule is None and id(v) not in params]
+    where = ", ".join(f"{x.data:.2f}" for x in inputs)
+    what = "its hinge loss" if of == "loss" else "the network's score (the point is past the margin)"
+    others = first.nout - 1
+    # Lines of at most about 70 characters, so that draw_dot does not wrap them.
+    lines = [f"neuron 1 of {first.nout} in layer 1, on the point ({where}), label {label:+d}", f"gradients of {what}"]
+    name = out.label or "the output"
+    if len(model.layers) > 1:
+        lines.append(f"{name}'s gradient {out.grad:.4g} comes from the layers above (not drawn)")
+    elif of == "loss":
+        lines.append(f"{name}'s gradient {out.grad:.4g} comes from the hinge loss (not drawn)")
+    if others:
+        names = ", ".join(x.label for x in inputs)
+        lines.append(f"{names} also feed the {others} other neuron{'s' if others > 1 else ''} of layer 1 (not drawn):")
+        for x, w in zip(inputs, neuron.w):
+            share = w.data * z.grad  # dz/dx_k = w_k: the path drawn from x_k
+            lines.append(f"{x.label}'s gradient {x.grad:.4g} = {share:.4g} from this neuron "
+                         f"+ {x.grad - share:.4g} from the others")
+    return "\n".join(lines)
 
 
 def _telling_point(model: MLP, points: Sequence[Sequence[float]], labels: Sequence[int]) -> int:
@@ -216,9 +250,7 @@ def _write_neuron_svg(model: MLP, point: Sequence[float], label: int, path: Path
     score = float(_score(model, point))
     of = "loss" if 1.0 - label * score > 0 else "score"  # outside the margin the loss is flat
     out = neuron_graph(model, point, label, of=of)
-    what = "that point's hinge loss" if of == "loss" else "the network's score (the point is past the margin)"
-    graph = draw_dot(out, title=f"neuron 1 of layer 1 on the point ({point[0]:.2f}, {point[1]:.2f}), "
-                     f"label {label:+d}: gradients of {what}")
+    graph = draw_dot(out, title=neuron_caption(model, out, label, of))
     path.write_bytes(graph.pipe(format="svg"))
     model.zero_grad()
 
@@ -258,9 +290,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=1, help="seed for the data and the initial weights")
     parser.add_argument("--hidden", type=_hidden_sizes, default="16,16", metavar="SIZES",
                         help="hidden layer sizes, comma-separated")
-    parser.add_argument("--lr", type=_positive(float), default=0.5,
+    parser.add_argument("--lr", type=_positive(float), default=2.0,
                         help="initial learning rate (decays linearly to lr/10)")
-    parser.add_argument("--momentum", type=float, default=0.9, help="SGD momentum in [0, 1)")
+    parser.add_argument("--momentum", type=float, default=0.0, help="SGD momentum in [0, 1)")
     parser.add_argument("--n-samples", type=_positive(int), default=100, help="number of moon points")
     parser.add_argument("--noise", type=float, default=0.1, help="standard deviation of the point noise")
     parser.add_argument("--out", type=Path, default=Path("demo-output"), help="output folder")

@@ -151,6 +151,9 @@ def load(path: PathLike, *, max_bytes: int | None = None) -> Module:
             f"load: {path} is inconsistent: its {kind} config {reprlib.repr(config)} has {count} "
             f"parameters but its state holds {len(state)} values"
         )
+    # Files written before one-node neurons became the default say nothing about `fused`: they were
+    # unfused models, and load as such, so their outputs keep their bits.
+    config = {"fused": False, **config}
     try:
         model = cls(**config)
     except (TypeError, ValueError) as e:

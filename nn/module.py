@@ -1,4 +1,24 @@
-"""Neural-network building blocks on top of `Value`: Module, Neuron, Layer and MLP."""
+"""Neural-network building blocks on top of `Value`: Module, Neuron, Layer and MLP.
+
+Every parameter is labelled, so drawings, `explain` and `check_derivation` name it. The labels
+are short forms of the `state_dict` keys, with 1-based numbers as the derivations write them
+(layer l, neuron j, weight k: w_jk of layer l):
+
+==============  ==========================  ==============
+module          state_dict key              label
+==============  ==========================  ==============
+MLP             ``layers.0.neurons.2.w.1``  ``L1.n3.w2``
+MLP             ``layers.0.neurons.2.b``    ``L1.n3.b``
+Layer (alone)   ``neurons.2.w.1``           ``n3.w2``
+Neuron (alone)  ``w.1``, ``b``              ``w2``, ``b``
+==============  ==========================  ==============
+
+`Module.parameter_labels()` gives the mapping key -> label; it is one to one. A module inside a
+bigger one is labelled as part of it (the neurons of an MLP's first layer are ``L1.n1``,
+``L1.n2``, ...). A call labels the nodes it creates the same way: a neuron's pre-activation
+``L1.n3.z`` and its activation ``L1.n3.a`` (a linear neuron's output is its ``z``); the inputs
+are left as they are. Labels only name things: they change no number.
+"""
 
 from __future__ import annotations
 
@@ -39,13 +59,8 @@ def _check_size(n: object, what: str) -> int:
     return n
 
 
-def _fused(fused: bool) -> dict[str, bool]:
-    """`fused` appears in a config (and so in saved files) only when it is on."""
-    return {"fused": True} if fused else {}
-
-
 def _fused_repr(fused: bool) -> str:
-    return ", fused=True" if fused else ""
+    return "" if fused else ", fused=False"  # the repr shows what differs from the default
 
 
 class Module:
@@ -68,6 +83,13 @@ class Module:
         """The constructor arguments that rebuild this module's shape (used by `nn.save`)."""
         return {}
 
+    def parameter_labels(self) -> dict[str, str]:
+        """Each parameter's label by its `state_dict` key, e.g. ``{"layers.0.neurons.2.w.1": "L1.n3.w2"}``.
+
+        One to one: the labels are as distinct as the keys (see the table in `nn.module`).
+        """
+        return {name: p.label for name, p in self.named_parameters()}
+
     def state_dict(self) -> dict[str, float]:
         """Parameter values by name, as plain floats."""
         return {name: p.data for name, p in self.named_parameters()}
@@ -75,6 +97,7 @@ class Module:
     def load_state_dict(self, state: Mapping[str, object]) -> None:
         """Copy values into the parameters; on any error nothing is changed.
 
+        Only `.data` is copied: the parameters keep their labels (and their gradients).
         The names must match `state_dict()` exactly, and every value must be a finite real number.
         """
         if not isinstance(state, Mapping):
@@ -107,11 +130,17 @@ class Module:
 
 
 class Neuron(Module):
-    """activation(w . x + b) for `nin` inputs.
+    """a = activation(z), z = b + w1*x1 + ... + wn*xn, for `nin` inputs.
 
-    By default the sum is recorded as it reads, b + w0*x0 + w1*x1 + ..., one node per multiply
-    and add, so a drawing shows every step. ``fused=True`` records it as ONE `autograd.dot`
-    node instead: the same numbers and gradients, several times faster, but opaque in a drawing.
+    By default (``fused=True``) z is ONE node, an `autograd.dot` of (b, w1, ..., wn) and
+    (1, x1, ..., xn), as the derivations write it: a drawing shows one operation with an edge
+    from b, w1, ..., wn (and from each input that is a Value), labelled with its local
+    derivative (∂z/∂b = 1, ∂z/∂w_k = x_k, ∂z/∂x_k = w_k), and `explain` counts it as one factor.
+    ``fused=False`` records every multiply and add, b + w1*x1 + w2*x2 + ..., summed in the same
+    order: the same numbers, bit for bit, at about twice the time per training step.
+
+    Labels: ``w1`` ... ``wn``, ``b``, and per call ``z`` and ``a``; inside a Layer or MLP they
+    carry its prefix (``L1.n3.w2``).
     """
 
     def __init__(
@@ -119,7 +148,7 @@ class Neuron(Module):
         nin: int,
         activation: str = "relu",
         rng: random.Random | None = None,
-        fused: bool = False,
+        fused: bool = True,
     ) -> None:
         self.nin = _check_size(nin, "nin")
         self.activation = _check_activation(activation)
@@ -130,19 +159,32 @@ class Neuron(Module):
         bound = 1.0 / math.sqrt(nin)
         self.w = [Value(uniform(-bound, bound)) for _ in range(nin)]
         self.b = Value(uniform(-bound, bound))
+        self._name("")
+
+    def _name(self, prefix: str) -> None:
+        """Label the parameters prefix + w1, ..., prefix + b, and what each call makes prefix + z, + a."""
+        for k, w in enumerate(self.w, 1):
+            w.label = f"{prefix}w{k}"
+        self.b.label = f"{prefix}b"
+        self._z_label, self._a_label = f"{prefix}z", f"{prefix}a"
 
     def __call__(self, x: Sequence[Input]) -> Value:
         if isinstance(x, (Value, int, float)) or len(x) != self.nin:
             got = len(x) if hasattr(x, "__len__") else f"a {type(x).__name__}"
             raise ValueError(f"Neuron expects a sequence of {self.nin} inputs, got {got}")
-        if self.fused:  # one node: b * 1.0 + w0 * x0 + w1 * x1 + ..., summed in that order
+        if self.fused:  # one node: b * 1.0 + w1 * x1 + w2 * x2 + ..., summed in that order
             z = dot((self.b, *self.w), (1.0, *x))
         else:
             z = self.b
             for wi, xi in zip(self.w, x):
                 z = z + wi * xi
+        z.label = self._z_label  # a new node (nin >= 1), never the parameter b
         act = ACTIVATIONS[self.activation]
-        return z if act is None else act(z)
+        if act is None:
+            return z
+        a = act(z)
+        a.label = self._a_label
+        return a
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(f"w.{i}", w) for i, w in enumerate(self.w)] + [("b", self.b)]
@@ -151,14 +193,18 @@ class Neuron(Module):
         return [*self.w, self.b]
 
     def config(self) -> dict[str, Any]:
-        return {"nin": self.nin, "activation": self.activation, **_fused(self.fused)}
+        return {"nin": self.nin, "activation": self.activation, "fused": self.fused}
 
     def __repr__(self) -> str:
         return f"Neuron(nin={self.nin}, activation={self.activation!r}{_fused_repr(self.fused)})"
 
 
 class Layer(Module):
-    """`nout` neurons reading the same `nin` inputs; always returns a list of `nout` Values."""
+    """`nout` neurons reading the same `nin` inputs; always returns a list of `nout` Values.
+
+    Labels: neuron j's parameters ``nj.w1`` ... ``nj.b``, and per call ``nj.z``, ``nj.a``
+    (1-based); inside an MLP they carry its prefix (``L2.n3.w1``).
+    """
 
     def __init__(
         self,
@@ -166,13 +212,18 @@ class Layer(Module):
         nout: int,
         activation: str = "relu",
         rng: random.Random | None = None,
-        fused: bool = False,
+        fused: bool = True,
     ) -> None:
         self.nin = _check_size(nin, "nin")
         self.nout = _check_size(nout, "nout")
         self.activation = _check_activation(activation)
         self.fused = bool(fused)
         self.neurons = [Neuron(nin, activation, rng, fused) for _ in range(nout)]
+        self._name("")
+
+    def _name(self, prefix: str) -> None:
+        for j, neuron in enumerate(self.neurons, 1):
+            neuron._name(f"{prefix}n{j}.")
 
     def __call__(self, x: Sequence[Input]) -> list[Value]:
         if isinstance(x, (Value, int, float)) or len(x) != self.nin:
@@ -191,7 +242,7 @@ class Layer(Module):
         return [p for n in self.neurons for p in n.parameters()]
 
     def config(self) -> dict[str, Any]:
-        return {"nin": self.nin, "nout": self.nout, "activation": self.activation, **_fused(self.fused)}
+        return {"nin": self.nin, "nout": self.nout, "activation": self.activation, "fused": self.fused}
 
     def __repr__(self) -> str:
         return (
@@ -203,7 +254,9 @@ class Layer(Module):
 class MLP(Module):
     """Layers in sequence: `activation` between them, `output_activation` on the last one.
 
-    Returns a single Value when the last layer has one neuron, else a list.
+    Returns a single Value when the last layer has one neuron, else a list. Labels: layer l
+    (1-based, as a^(l) in the derivations; the inputs are layer 0) is ``Ll``: its neuron j has
+    ``Ll.nj.w1`` ... ``Ll.nj.b`` and makes ``Ll.nj.z``, ``Ll.nj.a`` on each call.
     """
 
     def __init__(
@@ -213,7 +266,7 @@ class MLP(Module):
         activation: str = "relu",
         output_activation: str = "linear",
         rng: random.Random | None = None,
-        fused: bool = False,
+        fused: bool = True,
     ) -> None:
         self.nin = _check_size(nin, "nin")
         if isinstance(nouts, (int, str)) or not isinstance(nouts, Sequence) or not nouts:
@@ -228,6 +281,11 @@ class MLP(Module):
             Layer(sizes[i], sizes[i + 1], output_activation if i == last else activation, rng, fused)
             for i in range(len(self.nouts))
         ]
+        self._name("")
+
+    def _name(self, prefix: str) -> None:
+        for i, layer in enumerate(self.layers, 1):
+            layer._name(f"{prefix}L{i}.")
 
     def __call__(self, x: Sequence[Input]) -> Value | list[Value]:
         # A lone number goes through as it is, for the first Layer to refuse with its message.
@@ -254,7 +312,7 @@ class MLP(Module):
             "nouts": list(self.nouts),
             "activation": self.activation,
             "output_activation": self.output_activation,
-            **_fused(self.fused),
+            "fused": self.fused,
         }
 
     def __repr__(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 import struct
 import subprocess
@@ -10,6 +11,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+
+from nn import MLP
+from nn.data import make_moons
+from nn.demo import accuracy, build_parser, loss_and_scores, train
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 REPO = Path(__file__).resolve().parents[1]
@@ -75,6 +80,50 @@ def test_the_demo_writes_a_neuron_graph_svg(short_run):
     text = (out / "neuron.svg").read_text(encoding="utf-8")
     for label in ("w1", "w2", "x1", "x2"):
         assert label in text
+
+
+def svg_texts(path: Path) -> list[str]:
+    """Every line of text an SVG shows, unescaped."""
+    root = ET.parse(path).getroot()
+    return ["".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text")]
+
+
+def test_the_neuron_picture_says_which_gradients_come_through_neurons_not_drawn(short_run):
+    _, out = short_run
+    texts = svg_texts(out / "neuron.svg")
+    shown = " ".join(texts)  # a caption line may be wrapped into several
+    assert re.search(r"neuron 1 of 8 in layer 1, on the point \(\S+, \S+\), label [+-]1", shown), texts
+    assert re.search(r"L1\.n1\.a's gradient \S+ comes from the layers above \(not drawn\)", shown), texts
+    assert "x1, x2 also feed the 7 other neurons of layer 1 (not drawn):" in shown, texts
+    for x in ("x1", "x2"):
+        match = re.search(rf"{x}'s gradient (\S+) = (\S+) from this neuron \+ (\S+) from the others", shown)
+        assert match, texts
+        total, drawn, rest = map(float, match.groups())
+        assert total == pytest.approx(drawn + rest, rel=1e-3, abs=1e-3 * (abs(drawn) + abs(rest)))
+    for label in ("L1.n1.w1", "L1.n1.w2", "L1.n1.b", "L1.n1.z"):  # the model's own labels
+        assert label in texts
+
+
+def test_the_demo_trains_as_notebook_6_does_plain_gradient_descent_from_lr_2_to_0_2():
+    """Notebook 6's loop, written out: W' = W - lr * dL/dW, lr = 2.0 * (1 - 0.9 k / steps)."""
+    pytest.importorskip("tqdm")
+    defaults = build_parser().parse_args([])
+    assert (defaults.lr, defaults.momentum, defaults.steps) == (2.0, 0.0, 100)
+    X, y = make_moons(20, noise=0.1, seed=1)
+    demo, by_hand = (MLP(2, [4, 4, 1], rng=random.Random(0)) for _ in range(2))
+    history = train(demo, X, y, steps=5, progress=False)
+    losses = []
+    for k in range(5):
+        loss, scores = loss_and_scores(by_hand, X, y)
+        losses.append(loss.data)
+        by_hand.zero_grad()
+        loss.backward()
+        lr = 2.0 * (1.0 - 0.9 * k / 5)
+        for p in by_hand.parameters():
+            p.data -= lr * p.grad
+    assert history.loss == losses
+    assert demo.state_dict() == by_hand.state_dict()
+    assert history.accuracy[-1] == accuracy(loss_and_scores(by_hand, X, y)[1], y)
 
 
 def test_help_lists_every_option(tmp_path):

@@ -1,14 +1,16 @@
-"""nn.Neuron, nn.Layer and nn.MLP: shapes, return types, errors, init, parameters and state."""
+"""nn.Neuron, nn.Layer and nn.MLP: shapes, return types, errors, init, parameters, labels and state."""
 
 from __future__ import annotations
 
 import math
 import random
+import re
 
 import pytest
 from gradtools import sigmoid
 
-from autograd import Value
+import nn
+from autograd import Value, topological_order
 from nn import ACTIVATIONS, MLP, Layer, Neuron
 
 ACT = {
@@ -257,11 +259,91 @@ def test_reprs_are_readable():
 
 @pytest.mark.parametrize(
     "module",
-    [Neuron(3), Layer(3, 2), MLP(3, [4, 2, 1]), MLP(2, [3], fused=True)],
-    ids=["Neuron", "Layer", "MLP", "fused MLP"],
+    [Neuron(3), Layer(3, 2), MLP(3, [4, 2, 1]), MLP(2, [3], fused=False)],
+    ids=["Neuron", "Layer", "MLP", "unfused MLP"],
 )
 def test_parameters_are_the_named_parameters_in_the_same_order(module) -> None:
     """parameters() is a faster path than named_parameters(); the two must list the same objects."""
     named = [p for _, p in module.named_parameters()]
     assert [id(p) for p in module.parameters()] == [id(p) for p in named]
     assert len(set(map(id, named))) == len(named)
+
+
+def short_label(key: str) -> str:
+    """The documented label of a state_dict key: 1-based numbers, "layers.0" -> "L1",
+    "neurons.2" -> "n3", "w.1" -> "w2"; "b" stays "b"."""
+    def one_based(match: re.Match[str]) -> str:
+        prefix = {"layers": "L", "neurons": "n", "w": "w"}[match.group(1)]
+        return f"{prefix}{int(match.group(2)) + 1}"
+
+    return re.sub(r"(layers|neurons|w)\.(\d+)", one_based, key)
+
+
+def test_mlp_parameters_are_labelled_by_layer_neuron_and_weight_counting_from_1():
+    model = MLP(3, [4, 2, 1], rng=random.Random(0))
+    assert model.layers[0].neurons[2].w[1].label == "L1.n3.w2"
+    assert model.layers[0].neurons[2].b.label == "L1.n3.b"
+    assert model.layers[2].neurons[0].w[1].label == "L3.n1.w2"
+    assert [p.label for p in model.layers[1].neurons[1].parameters()] == [
+        "L2.n2.w1", "L2.n2.w2", "L2.n2.w3", "L2.n2.w4", "L2.n2.b"
+    ]
+    for key, p in model.named_parameters():
+        assert p.label == short_label(key), key
+
+
+@pytest.mark.parametrize(
+    "module, first, last",
+    [
+        (Neuron(3), "w1", "b"),
+        (Layer(2, 3), "n1.w1", "n3.b"),
+        (MLP(2, [3, 1]), "L1.n1.w1", "L2.n1.b"),
+        (MLP(2, [3, 1], fused=False), "L1.n1.w1", "L2.n1.b"),
+    ],
+    ids=["Neuron alone", "Layer alone", "MLP", "unfused MLP"],
+)
+def test_parameter_labels_map_state_dict_keys_one_to_one(module, first, last):
+    labels = module.parameter_labels()
+    assert list(labels) == list(module.state_dict())
+    assert list(labels.values()) == [p.label for p in module.parameters()]
+    assert len(set(labels.values())) == len(labels)  # one to one
+    assert all(label == short_label(key) for key, label in labels.items())
+    assert (module.parameters()[0].label, module.parameters()[-1].label) == (first, last)
+
+
+def test_a_layer_inside_an_mlp_is_labelled_as_part_of_it_and_alone_without_prefix():
+    model = MLP(2, [3, 2], rng=random.Random(0))
+    assert [n.b.label for n in model.layers[1].neurons] == ["L2.n1.b", "L2.n2.b"]
+    layer = Layer(2, 2, rng=random.Random(0))
+    assert [p.label for p in layer.parameters()] == ["n1.w1", "n1.w2", "n1.b", "n2.w1", "n2.w2", "n2.b"]
+    neuron = Neuron(2, rng=random.Random(0))
+    assert [p.label for p in neuron.parameters()] == ["w1", "w2", "b"]
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_a_call_labels_each_neurons_pre_activation_z_and_activation_a(fused):
+    model = MLP(2, [3, 1], activation="tanh", rng=random.Random(0), fused=fused)
+    x = [Value(0.5), Value(-1.0, label="x2")]
+    out = model(x)
+    assert isinstance(out, Value)
+    assert out.label == "L2.n1.z"  # a linear neuron's output is its weighted sum z
+    named = {v.label: v for v in topological_order(out) if v.label.startswith("L")}
+    nodes = [f"L1.n{j}.{x}" for j in (1, 2, 3) for x in ("z", "a")] + ["L2.n1.z"]
+    assert sorted(v for v in named if v.endswith(("z", "a"))) == sorted(nodes)  # no other node
+    for j in (1, 2, 3):
+        assert named[f"L1.n{j}.a"].operands == (named[f"L1.n{j}.z"],)  # a = tanh(z)
+    assert (x[0].label, x[1].label) == ("", "x2")  # inputs are left as they were
+    neuron = Neuron(2, "relu", rng=random.Random(0), fused=fused)
+    a = neuron([1.0, 2.0])
+    assert (a.label, a.children[0].label) == ("a", "z")
+    assert Layer(2, 2, "sigmoid", fused=fused)([1.0, 2.0])[1].label == "n2.a"
+
+
+def test_labels_survive_load_state_dict_and_a_save_load_round_trip(tmp_path):
+    model = MLP(2, [3, 2], rng=random.Random(0))
+    labels = model.parameter_labels()
+    model.load_state_dict(MLP(2, [3, 2], rng=random.Random(1)).state_dict())
+    assert model.parameter_labels() == labels
+    for module in (model, Layer(2, 3), Neuron(4)):
+        nn.save(module, tmp_path / "m.json")
+        loaded = nn.load(tmp_path / "m.json")
+        assert loaded.parameter_labels() == module.parameter_labels()

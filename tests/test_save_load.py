@@ -536,3 +536,15 @@ def test_load_refuses_a_max_bytes_that_is_not_a_positive_int(max_bytes, error, s
     path, _, _ = saved
     with pytest.raises(error, match=r"^load: max_bytes must be"):
         load(path, max_bytes=max_bytes)
+
+
+def test_a_file_saved_before_one_node_neurons_were_the_default_loads_unfused(tmp_path):
+    """Older files have no "fused" key: they held unfused models, and must load as such."""
+    path = tmp_path / "old.json"
+    nn.save(nn.MLP(2, [3, 1], fused=False), path)
+    document = json.loads(path.read_text())
+    del document["config"]["fused"]
+    path.write_text(json.dumps(document))
+    loaded = nn.load(path)
+    assert isinstance(loaded, nn.MLP) and loaded.fused is False
+    assert all(n.fused is False for layer in loaded.layers for n in layer.neurons)

@@ -116,3 +116,12 @@ def test_equality_is_identity_so_values_can_key_dicts_and_sets():
 def test_pos_returns_the_same_value():
     a = Value(1.5)
     assert +a is a
+
+
+def test_dot_adds_its_products_left_to_right_without_compensation():
+    """dot must give the bits of b + w0*x0 + w1*x1 written out (an unfused neuron, replay), on every
+    Python: sum() compensates rounding from 3.12, which here would give 1.0 instead of 0.0."""
+    from autograd import dot
+
+    ones = [Value(1.0), Value(1.0), Value(1.0)]
+    assert dot(ones, [1e16, 1.0, -1e16]).data == (1e16 + 1.0) - 1e16 == 0.0
