@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
-from .explain import engine_gradients, local_derivative
+from .explain import engine_gradients, local_derivative, local_name, repeated_operands
 from .graph import Edge, edges, operands, topological_order
 from .numbers import as_number
 from .value import Number, Value
@@ -81,18 +81,28 @@ class ForwardValues(Mapping[str, float]):
 
 @dataclass(frozen=True)
 class LocalDerivative:
-    """One local derivative from the rule table: d(output)/d(operand) of one operation."""
+    """One local derivative from the rule table: ∂(output)/∂(operand) of one operation.
+
+    position is the operand's index among the operation's operands when the operation uses
+    that value more than once (m = a * a: one local derivative per operand), else None.
+    """
 
     output: str
     operand: str
     rule: str
     formula: str
     value: float
+    position: int | None = None
+
+    @property
+    def name(self) -> str:
+        """'∂z3/∂w3', or '∂m/∂a (2nd operand)' for one of the two a's of a * a."""
+        return local_name(self.output, self.operand, self.position)
 
     def __str__(self) -> str:
         if self.formula == f"{self.value:g}":
-            return f"∂{self.output}/∂{self.operand} = {self.formula}"
-        return f"∂{self.output}/∂{self.operand} = {self.formula} = {self.value:.6g}"
+            return f"{self.name} = {self.formula}"
+        return f"{self.name} = {self.formula} = {self.value:.6g}"
 
 
 @dataclass(frozen=True)
@@ -472,7 +482,8 @@ def _local(edge: Edge) -> LocalDerivative:
     formula = re.sub(r"\b(a|b|out)\b", lambda m: names[m.group(1)], edge.formula)
     formula = re.sub(r"\b(\d+)\.0\b", r"\1", formula)
     value = local_derivative(edge)
-    return LocalDerivative(_describe(consumer), _describe(edge.operand), edge.rule.name, formula, value)
+    position = edge.position if edge.operand in repeated_operands(consumer) else None
+    return LocalDerivative(_describe(consumer), _describe(edge.operand), edge.rule.name, formula, value, position)
 
 
 def _describe(x: object, depth: int = 2) -> str:
@@ -520,7 +531,7 @@ def _more_terms(row: DerivationRow) -> str:
 def _factor_symbols(output: str, node: str, factor: ChainFactor) -> str:
     """'dL/dz3 · ∂z3/∂(w3 * a2) · ∂(w3 * a2)/∂w3'"""
     head = f"d{output}/d{factor.upstream}"
-    return " · ".join([head] + [f"∂{loc.output}/∂{loc.operand}" for loc in factor.locals])
+    return " · ".join([head] + [local.name for local in factor.locals])
 
 
 def _factor_numbers(factor: ChainFactor) -> str:

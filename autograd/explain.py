@@ -2,8 +2,14 @@
 
 The chain rule says that d(output)/d(wrt) is the sum, over every path from ``wrt`` to ``output``
 in the graph, of the product of the local derivatives along that path. `explain` shows exactly
-that: each path's factors (named after node labels, e.g. ``dL/da3 * da3/dz3 * dz3/dW3``), their
+that: each path's factors (named after node labels, e.g. ``∂L/∂a3 · ∂a3/∂z3 · ∂z3/∂W3``), their
 values, each product, and the sum, which equals the gradient ``backward`` computes.
+
+Notation, the same in `explain`, the step frames and `check_derivation`: ∂ for a local derivative
+(one operation's output with respect to one of its operands, ``∂z/∂w = x`` for z = w * x, from
+the rule table) and d for a total derivative (``dL/dw``, the sum over every path). A node that
+uses one value twice (m = a * a) has two local derivatives with respect to it, one per operand:
+``∂m/∂a (1st operand)`` and ``∂m/∂a (2nd operand)``.
 
 Paths multiply quickly (a lattice of diamonds has binomially many), so they are counted and
 summed by dynamic programming over the topological order, never by listing them; only the first
@@ -33,6 +39,9 @@ __all__ = [
     "local_derivative",
     "engine_gradients",
     "node_names",
+    "local_name",
+    "total_name",
+    "repeated_operands",
 ]
 
 
@@ -104,6 +113,38 @@ def node_names(order: list[Value]) -> dict[Value, str]:
     return {node: node.label or f"v{i}" for i, node in enumerate(order)}
 
 
+def total_name(out: str, inp: str) -> str:
+    """A total derivative, the sum over every path: 'dL/da'."""
+    return f"d{out}/d{inp}"
+
+
+def local_name(out: str, inp: str, position: int | None = None) -> str:
+    """A local derivative, one operation's output with respect to one operand: '∂c/∂a'.
+
+    position: the operand's index in the node's operands, given when the node uses that value
+    more than once (m = a * a): '∂m/∂a (1st operand)', '∂m/∂a (2nd operand)'.
+    """
+    name = f"∂{out}/∂{inp}"
+    return name if position is None else f"{name} ({_ordinal(position + 1)} operand)"
+
+
+def repeated_operands(node: Value) -> set[Value]:
+    """The Values node uses as more than one of its operands (a in a * a), whose local
+    derivatives need their operand's position to be told apart."""
+    seen: set[Value] = set()
+    twice: set[Value] = set()
+    for x in operands(node):
+        if type(x) is Value:
+            (twice if x in seen else seen).add(x)
+    return twice
+
+
+def _ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, 21st."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def _latex_name(name: str) -> str:
     r"""'a3' -> 'a_{3}', 'W_1' -> 'W_{1}', 'loss' -> '\mathrm{loss}'; anything odd goes in \text{}."""
     m = re.fullmatch(r"([A-Za-z]+)_?(\d+)", name) or re.fullmatch(r"([A-Za-z]+)_([A-Za-z0-9]+)", name)
@@ -131,11 +172,15 @@ def _latex_number(x: float) -> str:
 
 @dataclass(frozen=True)
 class Factor:
-    """One local derivative on a path: d out / d inp, its value, and its name ('dL/da3')."""
+    """One local derivative on a path: ∂ out / ∂ inp, its value, and its name ('∂L/∂a3').
+
+    When out uses inp as more than one operand (x * x), the name says which one:
+    '∂y/∂x (1st operand)'.
+    """
 
     out: Value
     inp: Value
-    operand: int  # inp's index in out.operands; x * x has two factors dv/dx, at 0 and 1
+    operand: int  # inp's index in out.operands; x * x has two factors ∂y/∂x, at 0 and 1
     value: float
     name: str
     latex: str
@@ -148,8 +193,8 @@ class Factor:
 class Path:
     """One path from wrt up to output: its factors (output first) and their product.
 
-    factors[i] is d nodes[i] / d nodes[i + 1], so the factors read like the chain rule:
-    dL/da3 * da3/dz3 * dz3/dW3. A path longer than explain's max_factors keeps only its first
+    factors[i] is ∂ nodes[i] / ∂ nodes[i + 1], so the factors read like the chain rule:
+    ∂L/∂a3 · ∂a3/∂z3 · ∂z3/∂W3. A path longer than explain's max_factors keeps only its first
     and last few factors; `elided` says how many are left out between them (nodes then holds
     the nodes of the first ones, output first, then those of the last ones, down to wrt), and
     `product` is still the product of all of them, multiplied in order from the output.
@@ -177,10 +222,10 @@ class Path:
         if not self.factors:
             return "(empty path: output is wrt) = 1.0000"
         gap = f"… {self.elided:,} more factors …"
-        names = self._join([f.name for f in self.factors], " * ", gap)
+        names = self._join([f.name for f in self.factors], " · ", gap)
         if self.length == 1:
             return f"{names} = {format_number(self.product)}"
-        values = self._join([format_number(f.value) for f in self.factors], " * ", "…")
+        values = self._join([format_number(f.value) for f in self.factors], " · ", "…")
         return f"{names}\n= {values} = {format_number(self.product)}"
 
 
@@ -223,8 +268,8 @@ class Explanation:
 
     @property
     def name(self) -> str:
-        """'dL/dx' for output L and wrt x."""
-        return f"d{self.names[self.output]}/d{self.names[self.wrt]}"
+        """'dL/dx' for output L and wrt x: a total derivative, written with d."""
+        return total_name(self.names[self.output], self.names[self.wrt])
 
     def _where(self) -> list[str]:
         """Definitions of the unlabeled nodes (v<i>) that the listed paths mention."""
@@ -282,7 +327,11 @@ class Explanation:
                 f"  ... {self._not_listed()}; "
                 f"the sum below is over all {self.count:,}, computed without listing them"
             )
-        lines.append(f"{self.name} = {format_number(self.total)}")
+        total = format_number(self.total)
+        if self.count == 1:
+            lines.append(f"{self.name} = {total}")
+        else:
+            lines.append(f"{self.name} = sum of {self.count:,} paths = {total}")
         where = self._where()
         if where:
             more = f"; ... ({len(where) - MAX_WHERE} more)" if len(where) > MAX_WHERE else ""
@@ -295,7 +344,7 @@ class Explanation:
     def _repr_latex_(self) -> str:
         """The derivation in the notation of the seeds: symbolic chain rule, then numbers, then the sum."""
         out, wrt = _latex_name(self.names[self.output]), _latex_name(self.names[self.wrt])
-        lhs = rf"\frac{{\partial {out}}}{{\partial {wrt}}}"
+        lhs = rf"\frac{{d{out}}}{{d{wrt}}}"  # a total derivative: d; each factor is a local one: \partial
         if self.count == 0:
             return rf"$${lhs} = 0 \quad \text{{(no path)}}$$"
 
@@ -437,7 +486,11 @@ def _make_path(output: Value, found: _Found, names: dict[Value, str]) -> Path:
     for edge, d in found.shown:
         no, ni = names[edge.node], names[edge.operand]
         latex = rf"\frac{{\partial {_latex_name(no)}}}{{\partial {_latex_name(ni)}}}"
-        factors.append(Factor(edge.node, edge.operand, edge.position, d, f"d{no}/d{ni}", latex))
+        position = None
+        if edge.operand in repeated_operands(edge.node):  # a * a: say which operand this path takes
+            position = edge.position
+            latex = rf"\underbrace{{{latex}}}_{{\text{{{_ordinal(position + 1)} operand}}}}"
+        factors.append(Factor(edge.node, edge.operand, edge.position, d, local_name(no, ni, position), latex))
     nodes = [output, *(edge.operand for edge, _ in found.shown)]
     if found.elided:  # the last steps start where the elided ones end
         nodes.insert(len(found.shown) // 2 + 1, found.shown[len(found.shown) // 2][0].node)

@@ -190,6 +190,48 @@ def test_terms_stop_at_immediate_consumers_when_paths_explode():
     assert sum(f.value for f in row.factors) == pytest.approx(row.engine, rel=1e-9, abs=1e-15)
 
 
+def test_check_derivation_and_explain_write_one_notation():
+    """d for the upstream total, ∂ for each local derivative, named alike in both tools.
+    Before, explain named the same local derivative dp/dw that check_derivation named ∂p/∂w."""
+    w, x, b = Value(0.7, label="w"), Value(-2.0, label="x"), Value(0.1, label="b")
+    p = w * x
+    p.label = "p"
+    z = p + b
+    z.label = "z"
+    C = z**2
+    C.label = "C"
+    first = check_derivation(C, {"dC/dw": 0.0}).first_divergence
+    assert first is not None
+    (term,) = first.factors
+    assert term.upstream == "p" and [local.name for local in term.locals] == ["∂p/∂w"]
+    (path,) = autograd.explain(C, w).paths
+    assert [f.name for f in path.factors] == ["∂C/∂z", "∂z/∂p", "∂p/∂w"]
+    # by hand: dC/dw = 2 z · 1 · x, with z = w x + b = -1.3
+    assert first.engine == pytest.approx(2 * -1.3 * -2.0) == path.product
+    assert "dC/dp · ∂p/∂w\n" in str(check_derivation(C, {"dC/dw": 0.0}))
+
+
+def test_a_value_used_twice_by_one_operation_names_each_operand():
+    """m = a * a: two terms through the same two nodes. Before, both read 'dt/dm · ∂m/∂a'."""
+    a = Value(0.5, label="a")
+    m = a * a
+    m.label = "m"
+    t = m.tanh()
+    t.label = "t"
+    report = check_derivation(t, {"dt/da": 1.0})
+    first = report.first_divergence
+    assert first is not None
+    assert [[local.name for local in f.locals] for f in first.factors] == [
+        ["∂m/∂a (1st operand)"],
+        ["∂m/∂a (2nd operand)"],
+    ]
+    local = 1 - math.tanh(0.25) ** 2  # by hand: ∂m/∂a = a = 0.5 for each operand
+    assert first.engine == pytest.approx(2 * local * 0.5)
+    text = str(report)
+    assert "dt/dm · ∂m/∂a (1st operand)\n" in text and "dt/dm · ∂m/∂a (2nd operand)\n" in text
+    assert "∂m/∂a (2nd operand) = a = 0.5   [mul]" in text
+
+
 def test_notebook_displays_carry_the_numbers():
     C, _ = two_layer_net()
     hand = hand_floats()

@@ -48,10 +48,10 @@ def test_diamond_lists_both_paths_with_hand_derived_factors() -> None:
     e = explain(L, x)
     assert e.count == 2 and len(e.paths) == 2 and not e.truncated
     by_route = {tuple(f.name for f in p.factors): p for p in e.paths}
-    assert set(by_route) == {("dL/da", "da/dx"), ("dL/db", "db/dx")}
-    via_a = by_route[("dL/da", "da/dx")]
-    via_b = by_route[("dL/db", "db/dx")]
-    # L = a b: dL/da = b = e^x, da/dx = 2x; dL/db = a = x^2, db/dx = e^x
+    assert set(by_route) == {("∂L/∂a", "∂a/∂x"), ("∂L/∂b", "∂b/∂x")}
+    via_a = by_route[("∂L/∂a", "∂a/∂x")]
+    via_b = by_route[("∂L/∂b", "∂b/∂x")]
+    # L = a b: ∂L/∂a = b = e^x, ∂a/∂x = 2x; ∂L/∂b = a = x^2, ∂b/∂x = e^x
     assert [f.value for f in via_a.factors] == pytest.approx([math.exp(x0), 2 * x0])
     assert [f.value for f in via_b.factors] == pytest.approx([x0**2, math.exp(x0)])
     assert via_a.product == pytest.approx(2 * x0 * math.exp(x0))
@@ -67,9 +67,9 @@ def test_diamond_text_reads_like_the_chain_rule() -> None:
     x, a, b, L = diamond(0.7)
     text = str(explain(L, x))
     assert "dL/dx = sum over 2 paths from x to L" in text
-    assert "dL/da * da/dx" in text and "dL/db * db/dx" in text
+    assert "∂L/∂a · ∂a/∂x" in text and "∂L/∂b · ∂b/∂x" in text
     hand = (2 * 0.7 + 0.7**2) * math.exp(0.7)
-    assert text.rstrip().endswith(f"dL/dx = {hand:.4f}")
+    assert text.rstrip().endswith(f"dL/dx = sum of 2 paths = {hand:.4f}")
 
 
 def test_same_operand_twice_is_two_paths() -> None:
@@ -183,10 +183,11 @@ def seed_network(x0: float, y: float, W: list[float], b: list[float], cost: str)
 
 SEED = dict(x0=0.8, y=0.3, W=[0.5, -1.3, 2.1], b=[0.1, 0.4, -0.6])
 
-# d a3 / d W1 down the chain, as the seeds name it (with our product nodes W_l a_(l-1) in between)
+# the local derivatives from a3 down to W1, as the seeds name them (with our product nodes
+# W_l a_(l-1) in between)
 CHAIN_BELOW_A3 = [
-    "da3/dz3", "dz3/dW3a2", "dW3a2/da2", "da2/dz2", "dz2/dW2a1", "dW2a1/da1", "da1/dz1",
-    "dz1/dW1a0", "dW1a0/dW1",
+    "∂a3/∂z3", "∂z3/∂W3a2", "∂W3a2/∂a2", "∂a2/∂z2", "∂z2/∂W2a1", "∂W2a1/∂a1", "∂a1/∂z1",
+    "∂z1/∂W1a0", "∂W1a0/∂W1",
 ]  # fmt: skip
 
 
@@ -219,7 +220,7 @@ def test_seed_network_dL_dW1_matches_the_seed_derivation(cost: str) -> None:
         assert all(chain[-len(CHAIN_BELOW_A3) :] == CHAIN_BELOW_A3 for chain in chains)
     else:  # C = e^2, e = a3 - y: one path, the seed's chain exactly
         assert e.count == 1
-        assert chains == [[f"d{out}/de", "de/da3", *CHAIN_BELOW_A3]]
+        assert chains == [[f"∂{out}/∂e", "∂e/∂a3", *CHAIN_BELOW_A3]]
     W1 = SEED["W"][0]
     assert e.total == pytest.approx(seed_hand_gradient(cost), rel=1e-10)
     assert e.total == pytest.approx(central_difference(lambda w: seed_forward(w, cost)[3], W1), rel=1e-6)
@@ -240,7 +241,7 @@ def test_latex_uses_the_seed_notation() -> None:
     v = seed_network(**SEED, cost="square")
     latex = explain(v["L"], v["W1"])._repr_latex_()
     assert latex.startswith("$$") and latex.endswith("$$") and r"\begin{align*}" in latex
-    assert r"\frac{\partial C}{\partial W_{1}} &=" in latex
+    assert r"\frac{dC}{dW_{1}} &=" in latex  # the total: d; each factor: \partial
     assert (
         r"\frac{\partial C}{\partial e} \cdot \frac{\partial e}{\partial a_{3}} \cdot "
         r"\frac{\partial a_{3}}{\partial z_{3}}"
@@ -290,7 +291,7 @@ def test_readme_explain_output_is_current() -> None:
     final = re.findall(r"^dC/dW1 = (\S+)$", text, re.M)
     assert final and float(final[0]) == pytest.approx(hand, abs=5e-5)
     # Diamond L = (a b + a)^2 at a = 2, b = -3: dL/da = 2 (a b + a) (b + 1) = 2 (-4) (-2) = 16
-    assert re.findall(r"^dL/da = (\S+)$", text, re.M) == ["16.0000"]
+    assert re.findall(r"^dL/da = sum of 2 paths = (\S+)$", text, re.M) == ["16.0000"]
     assert "sum over 2 paths from a to L" in text
 
 
@@ -298,9 +299,67 @@ def test_unlabeled_nodes_are_named_and_defined() -> None:
     x = Value(3.0, label="x")
     y = named((x * 2.0).tanh(), "y")  # x * 2.0 has no label
     text = str(explain(y, x))
-    m = re.search(r"dy/d(v\d+) \* d(v\d+)/dx", text)
+    m = re.search(r"∂y/∂(v\d+) · ∂(v\d+)/∂x", text)
     assert m and m.group(1) == m.group(2)
     assert f"where {m.group(1)} = x * 2.0 = 6.0000" in text
+
+
+# -- one notation: ∂ for a local derivative, d for a total one ---------------------------------------
+
+
+def test_a_path_product_is_written_with_partials_and_only_the_sum_is_called_dL_da() -> None:
+    """L = t a with t = tanh(a). Before, path 2 printed 'dL/da = -0.4621' (the local derivative
+    ∂L/∂a = t) and the last line 'dL/da = -0.8553' (the gradient): one name for two numbers."""
+    a0 = -0.5
+    a = Value(a0, label="a")
+    t = named(a.tanh(), "t")
+    L = named(t * a, "L")
+    lines = str(explain(L, a)).splitlines()
+    t0 = math.tanh(a0)  # by hand: ∂L/∂t = a, ∂t/∂a = 1 - t^2, ∂L/∂a = t
+    assert lines[1] == "  path 1: ∂L/∂t · ∂t/∂a"
+    assert lines[2] == f"        = {a0:.4f} · {1 - t0**2:.4f} = {a0 * (1 - t0**2):.4f}"
+    assert lines[3] == f"  path 2: ∂L/∂a = {t0:.4f}"
+    assert lines[4] == f"dL/da = sum of 2 paths = {a0 * (1 - t0**2) + t0:.4f}"
+    assert [line for line in lines if "dL/da" in line] == [lines[0], lines[4]]  # the total, and nothing else
+
+
+def test_the_latex_form_writes_the_total_with_d_and_each_factor_with_partial() -> None:
+    a = Value(-0.5, label="a")
+    t = named(a.tanh(), "t")
+    L = named(t * a, "L")
+    latex = explain(L, a)._repr_latex_()
+    assert r"\frac{dL}{da} &= \frac{\partial L}{\partial t} \cdot \frac{\partial t}{\partial a}" in latex
+    assert r"\frac{\partial L}{\partial a} \\" in latex
+    assert r"\frac{\partial L}{\partial a} &=" not in latex and "dL/da" not in latex
+
+
+def test_a_value_used_twice_by_one_operation_is_one_path_per_operand_and_says_which() -> None:
+    """explain(tanh(a * a), a): two paths through the same two nodes. Before, both printed
+    'dt/dm * dm/da' with nothing telling the two operands of a * a apart."""
+    a0 = 0.5
+    a = Value(a0, label="a")
+    m = named(a * a, "m")
+    t = named(m.tanh(), "t")
+    e = explain(t, a)
+    assert [[f.name for f in p.factors] for p in e.paths] == [
+        ["∂t/∂m", "∂m/∂a (1st operand)"],
+        ["∂t/∂m", "∂m/∂a (2nd operand)"],
+    ]
+    assert [p.factors[1].operand for p in e.paths] == [0, 1]
+    local = 1 - math.tanh(a0 * a0) ** 2  # by hand: ∂t/∂m = 1 - tanh(m)^2; ∂m/∂a = a for each operand
+    text = str(e)
+    assert "path 1: ∂t/∂m · ∂m/∂a (1st operand)\n" in text and "path 2: ∂t/∂m · ∂m/∂a (2nd operand)\n" in text
+    assert text.endswith(f"dt/da = sum of 2 paths = {2 * a0 * local:.4f}")
+    latex = e._repr_latex_()
+    assert r"\text{1st operand}" in latex and r"\text{2nd operand}" in latex
+    assert latex.count("{") == latex.count("}")
+
+
+def test_an_operand_used_once_is_not_numbered() -> None:
+    x = Value(2.0, label="x")
+    w = Value(3.0, label="w")
+    z = named(w * x, "z")
+    assert [f.name for p in explain(z, x).paths for f in p.factors] == ["∂z/∂x"]
 
 
 def test_explanation_type_and_repr() -> None:
