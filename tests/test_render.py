@@ -103,9 +103,13 @@ def test_png_signature_and_ihdr_dimensions(no_dot: Path) -> None:
 def test_repr_mimebundle(no_dot: Path) -> None:
     g = sample()
     bundle = g._repr_mimebundle_()
-    assert list(bundle) == ["image/svg+xml"]
-    assert isinstance(bundle["image/svg+xml"], str)
+    assert list(bundle) == ["text/html", "image/svg+xml"]  # the SVG in a frame, and the SVG itself
+    assert isinstance(bundle["image/svg+xml"], str) and isinstance(bundle["text/html"], str)
     assert "grad 0.5000" in svg_texts(bundle["image/svg+xml"])
+    html = bundle["text/html"]
+    assert html.startswith('<div class="chaingrad-drawing" style="max-width:100%;overflow:auto">')
+    assert "grad 0.5000" in svg_texts(html[html.index("<svg") : html.index("</svg>") + 6])
+    assert list(g._repr_mimebundle_(exclude=["text/html"])) == ["image/svg+xml"]
     png = g._repr_mimebundle_(include=["image/png", "image/svg+xml"], exclude=["image/svg+xml"])
     assert list(png) == ["image/png"] and png_size(png["image/png"])[0] > 0  # type: ignore[arg-type]
     assert g._repr_mimebundle_(include=[]) == {}

@@ -56,11 +56,11 @@ def boxes(svg_root: ET.Element) -> dict[str, list[str]]:
 
 
 def edge_labels(svg_root: ET.Element) -> dict[str, tuple[float, str]]:
-    """Edge labels 'dz/da = 1.2345' as {'dz/da': (1.2345, stroke colour)}."""
+    """Edge labels '∂z/∂a = 1.2345' as {'∂z/∂a': (1.2345, stroke colour)}."""
     found = {}
     for g in groups(svg_root, "edge"):
         for t in texts(g):
-            m = re.fullmatch(r"(d\S+/d\S+) = (\S+)", t)
+            m = re.fullmatch(r"(∂\S+/∂\S+) = (\S+)", t)
             if m:
                 stroke = next(p.get("stroke") for p in g.iter(f"{SVG}path"))
                 found[m.group(1)] = (float(m.group(2)), stroke)
@@ -103,9 +103,9 @@ NEURON_GRAD = {
     "x1": "-1.5000", "x2": "0.5000", "w1": "1.0000", "w2": "0.0000", "b": "0.5000",
     "x1w1": "0.5000", "x2w2": "0.5000", "s": "0.5000", "n": "0.5000", "o": "1.0000",
 }  # fmt: skip
-NEURON_EDGES = {  # d out / d in for every edge into an operation
-    "do/dn": 0.5, "dn/ds": 1.0, "dn/db": 1.0, "ds/dx1w1": 1.0, "ds/dx2w2": 1.0,
-    "dx1w1/dx1": -3.0, "dx1w1/dw1": 2.0, "dx2w2/dx2": 1.0, "dx2w2/dw2": 0.0,
+NEURON_EDGES = {  # ∂out/∂in for every edge into an operation
+    "∂o/∂n": 0.5, "∂n/∂s": 1.0, "∂n/∂b": 1.0, "∂s/∂x1w1": 1.0, "∂s/∂x2w2": 1.0,
+    "∂x1w1/∂x1": -3.0, "∂x1w1/∂w1": 2.0, "∂x2w2/∂x2": 1.0, "∂x2w2/∂w2": 0.0,
 }  # fmt: skip
 
 
@@ -186,9 +186,9 @@ def test_edge_label_of_every_primitive_matches_its_hand_partial(case, point) -> 
     svg = parse(render_source(draw_dot(out).source, "svg"))
     labels = edge_labels(svg)
     expected = case.partials(*point)
-    assert set(labels) == {f"dz/d{n}" for n in names}
+    assert set(labels) == {f"∂z/∂{n}" for n in names}
     for n, want in zip(names, expected):
-        assert close_to_label(labels[f"dz/d{n}"][0], want), (n, labels, want)
+        assert close_to_label(labels[f"∂z/∂{n}"][0], want), (n, labels, want)
 
 
 def test_constants_are_folded_into_the_operation_node() -> None:
@@ -205,7 +205,7 @@ def test_fused_dot_node_draws_one_edge_per_value_operand() -> None:
     z = dot([b, w1, w2], [1.0, 2.0, 3.0])
     z.label = "z"
     labels = edge_labels(parse(render_source(draw_dot(z).source, "svg")))
-    assert {k: v for k, (v, _) in labels.items()} == {"dz/db": 1.0, "dz/dw1": 2.0, "dz/dw2": 3.0}
+    assert {k: v for k, (v, _) in labels.items()} == {"∂z/∂b": 1.0, "∂z/∂w1": 2.0, "∂z/∂w2": 3.0}
 
 
 def test_highlight_colours_exactly_the_paths_from_a_leaf_to_the_root(no_dot: None) -> None:
@@ -218,7 +218,7 @@ def test_highlight_colours_exactly_the_paths_from_a_leaf_to_the_root(no_dot: Non
     L.label = "L"
     labels = edge_labels(parse(draw_dot(L, highlight=x).pipe(format="svg")))
     red = {name for name, (_, stroke) in labels.items() if stroke not in ("black", None)}
-    assert red == {"dm/dx", "dL/dm"}
+    assert red == {"∂m/∂x", "∂L/∂m"}
     plain = edge_labels(parse(draw_dot(L).pipe(format="svg")))
     assert all(stroke == "black" for _, stroke in plain.values())
     with pytest.raises(ValueError, match="not part of"):
@@ -229,8 +229,12 @@ def test_inline_jupyter_display_gives_svg_without_dot(no_dot: None) -> None:
     v = neuron()
     v["o"].backward()
     bundle = draw_dot(v["o"])._repr_mimebundle_()
-    assert set(bundle) == {"image/svg+xml"}
+    assert set(bundle) == {"text/html", "image/svg+xml"}
     found = boxes(parse(bundle["image/svg+xml"]))
+    assert f"grad {NEURON_GRAD['x1']}" in found["x1"]
+    html = bundle["text/html"]
+    assert isinstance(html, str)
+    found = boxes(parse(html[html.index("<svg") : html.index("</svg>") + 6]))  # the same SVG, framed
     assert f"grad {NEURON_GRAD['x1']}" in found["x1"]
 
 
@@ -251,10 +255,11 @@ def mlp_loss(samples: int) -> Value:
     from nn import MLP, mse
 
     rng = random.Random(0)
-    model = MLP(2, [16, 16, 1], rng=rng)
+    model = MLP(2, [16, 16, 1], rng=rng, fused=False)  # every multiply and add: a big graph
     xs = [[rng.uniform(-1, 1), rng.uniform(-1, 1)] for _ in range(samples)]
     ys = [rng.choice([-1.0, 1.0]) for _ in range(samples)]
-    return mse([model(x) for x in xs], ys)
+    outs = [model(x) for x in xs]
+    return mse([out for out in outs if isinstance(out, Value)], ys)  # one output neuron: each a Value
 
 
 def count_nodes(root: Value) -> int:
@@ -321,8 +326,8 @@ def test_a_local_derivative_undefined_at_the_point_does_not_break_the_drawing() 
     x = Value(0.0, label="x")
     y = x**0.5  # d/dx x ** 0.5 = 0.5 * x ** -0.5: the rule cannot be evaluated at x = 0
     y.label = "y"
-    labels = [t for t in texts(parse(render_source(draw_dot(y).source, "svg"))) if t.startswith("dy/dx")]
-    assert labels == ["dy/dx = undefined"]
+    labels = [t for t in texts(parse(render_source(draw_dot(y).source, "svg"))) if t.startswith("∂y/∂x")]
+    assert labels == ["∂y/∂x = undefined"]
 
 
 def test_labels_with_markup_characters_are_shown_verbatim() -> None:
@@ -480,7 +485,8 @@ def test_titles_and_labels_render_verbatim_whatever_they_hold(no_dot: None, text
     shown = [(t.text or "").replace("\u2060", "") for t in parse(raw).iter(f"{SVG}text")]
     assert shown.count(text) == 2  # the title and x's box
     assert text + "2" in shown  # y's box
-    assert shown.count(f"d{text}2/d{text} = 2.0000") == 2  # the edge labels: x * x, dy/dx = x twice
+    for which in ("1st", "2nd"):  # the edge labels: x * x, ∂y/∂x = x for each operand
+        assert shown.count(f"∂{text}2/∂{text} ({which} operand) = 2.0000") == 1
     # in the SVG file itself, markup characters are XML entities
     if any(c in text for c in "<>&"):
         escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

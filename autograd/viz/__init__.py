@@ -3,10 +3,15 @@
 Rendering needs no system Graphviz: `render_source` uses `dot` when it is installed and the
 `graphviz-pure` binary (a pip dependency) otherwise, found even when the virtual environment's
 bin/ is not on PATH. Set CHAINGRAD_DOT to force a particular program.
+
+Drawings fit a 1,200 px page: `draw_dot` lays a graph out left to right or top to bottom,
+whichever fits, and a `Drawing`'s SVG is scaled down to its `max_width` (`fit_svg`), its viewBox
+kept; Jupyter shows it in a frame that scrolls and zooms. ``draw_dot(loss, modules=model)`` draws
+an nn model by its layers and neurons.
 """
 
 from .dot import draw_dot
-from .render import Drawing, RenderError, find_renderer, render_source
+from .render import Drawing, RenderError, find_renderer, fit_svg, render_source
 from .steps import BackpropSteps, Step, backprop_steps
 
 __all__ = [
@@ -16,6 +21,7 @@ __all__ = [
     "Step",
     "Drawing",
     "render_source",
+    "fit_svg",
     "find_renderer",
     "RenderError",
 ]

@@ -1,8 +1,16 @@
-"""Turn DOT source into SVG/PNG with a system `dot` or the pip-installed `graphviz-pure` binary."""
+"""Turn DOT source into SVG/PNG with a system `dot` or the pip-installed `graphviz-pure` binary.
+
+A `Drawing`'s SVG fits the page: wider than its `max_width` (1200 px by default), its width and
+height attributes are scaled down to it, with the viewBox kept, so a browser shows all of it and
+zooming in shows it sharp. In Jupyter it is shown in a frame as wide as the page that scrolls:
+click the drawing to see it larger, click again to fit it back.
+"""
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -14,17 +22,107 @@ from typing import Any, overload
 
 import graphviz  # type: ignore[import-untyped]  # graphviz ships no py.typed marker
 
-__all__ = ["ENV_VAR", "Drawing", "RenderError", "find_renderer", "render_source"]
+__all__ = ["ENV_VAR", "MAX_WIDTH", "Drawing", "RenderError", "find_renderer", "render_source", "fit_svg", "svg_frame"]
 
 ENV_VAR = "CHAINGRAD_DOT"  # path or name of a dot-compatible program; wins over every other choice
 BUNDLED = "graphviz-pure"  # PyPI distribution and command name of the bundled renderer
 TIMEOUT = 60.0  # seconds; a layout that takes longer is almost certainly stuck
+MAX_WIDTH = 1200  # pixels: a drawing's SVG is at most this wide unless asked otherwise (a page, a projector)
+PX_PER_UNIT = {"": 4 / 3, "pt": 4 / 3, "px": 1.0, "in": 96.0, "cm": 96 / 2.54, "mm": 96 / 25.4, "pc": 16.0}
 
 _MIME_FORMATS: dict[str, tuple[str, str | None]] = {  # Jupyter mimetype -> (format, text encoding)
+    "text/html": ("svg", "utf-8"),  # the SVG in a frame that scrolls and zooms (svg_frame)
     "image/svg+xml": ("svg", "utf-8"),
     "image/png": ("png", None),
     "image/jpeg": ("jpeg", None),
 }
+
+
+# Graphviz (and graphviz-pure) warn once per character outside its font-width table, such as the
+# ∂ of every edge label, and then lay it out as wide as a space: nothing a user needs to act on.
+_HARMLESS = re.compile(r"no value for width of non-ASCII character")
+
+_SVG_TAG = re.compile(rb"<svg\b[^>]*>")
+_LENGTH = r'\s{name}="([0-9.]+)([a-z]*)"'
+
+
+def _length(tag: str, name: str) -> tuple[float, str] | None:
+    m = re.search(_LENGTH.format(name=name), tag)
+    if not m or m.group(2) not in PX_PER_UNIT:
+        return None
+    return float(m.group(1)), m.group(2)
+
+
+def fit_svg(svg: bytes, max_width: float) -> bytes:
+    """svg at most max_width pixels wide: its width and height attributes scaled down together.
+
+    The viewBox stays (one is added from the old size if there was none), so the picture is the
+    same, only shown smaller, and a viewer that zooms shows it sharp. Graphviz writes sizes in
+    points (1 pt = 4/3 px); they stay in points. An SVG already narrow enough is returned as is.
+    """
+    m = _SVG_TAG.search(svg)
+    if not m:
+        return svg
+    tag = m.group(0).decode("utf-8", "replace")
+    width, height = _length(tag, "width"), _length(tag, "height")
+    if width is None or height is None:
+        return svg
+    (w, unit), (h, h_unit) = width, height
+    scale = max_width / (w * PX_PER_UNIT[unit])
+    if scale >= 1.0:
+        return svg
+    new = re.sub(_LENGTH.format(name="width"), f' width="{w * scale:.2f}{unit}"', tag, count=1)
+    new = re.sub(_LENGTH.format(name="height"), f' height="{h * scale:.2f}{h_unit}"', new, count=1)
+    if "viewBox=" not in new:
+        new = new[:-1] + f' viewBox="0 0 {w:g} {h:g}">'
+    return svg[: m.start()] + new.encode("utf-8") + svg[m.end() :]
+
+
+_ZOOM = (  # click: the drawing at full size (or twice the fitted size), the frame scrolls; click again: fit
+    "var z=this.getAttribute('data-zoomed')!=='1';this.setAttribute('data-zoomed',z?'1':'0');"
+    "this.setAttribute('width',this.getAttribute(z?'data-zoom':'data-fit'));"
+    "this.style.maxWidth=z?'none':'100%';this.style.cursor=z?'zoom-out':'zoom-in';"
+)
+
+
+def svg_frame(svg: str, max_width: float | None = MAX_WIDTH) -> str:
+    """HTML for Jupyter: the SVG (fitted to max_width) in a frame that is never wider than the page.
+
+    The SVG shrinks further with a narrow page (max-width 100%, its height following its viewBox);
+    a click shows it at full size, or twice the fitted size, inside the frame, which then
+    scrolls; another click fits it again. Where scripts are not run, it is still shown, fitted.
+    """
+    data = svg.encode("utf-8")
+    if max_width is not None:
+        data = fit_svg(data, max_width)
+    text = data.decode("utf-8")
+    start = text.find("<svg")
+    if start < 0:
+        return f'<div style="max-width:100%;overflow:auto">{text}</div>'
+    text = text[start:]  # no XML prolog or doctype inside HTML
+    tag_end = text.index(">")
+    tag = text[:tag_end]
+    width = _length(tag, "width")
+    box = re.search(r'viewBox="[-0-9.]+ [-0-9.]+ ([0-9.]+) [0-9.]+"', tag)
+    extra = ' style="max-width:100%;height:auto"'
+    hint = ""
+    if width is not None:
+        w, unit = width
+        natural = float(box.group(1)) if box and unit in ("", "pt") else w
+        zoomed = max(natural, 2 * w)
+        extra = (
+            f' style="max-width:100%;height:auto;cursor:zoom-in" data-fit="{w:g}{unit}"'
+            f' data-zoom="{zoomed:.2f}{unit}" onclick="{html.escape(_ZOOM)}"'
+        )
+        if natural > w * 1.01:
+            hint = (
+                '<div style="font:11px sans-serif;color:#777">'
+                f"Scaled to {100 * w / natural:.0f}% to fit: click the drawing to zoom in, scroll to move.</div>"
+            )
+    return (
+        '<div class="chaingrad-drawing" style="max-width:100%;overflow:auto">'
+        f"{text[:tag_end]}{extra}{text[tag_end:]}</div>{hint}"
+    )
 
 
 class RenderError(RuntimeError):
@@ -92,10 +190,25 @@ def _run(dot_source: str, format: str, engine: str, timeout: float) -> tuple[byt
 class Drawing(graphviz.Digraph):  # type: ignore[misc]  # Digraph is Any to mypy (untyped package)
     """A graphviz.Digraph whose pipe/render/Jupyter display never need `dot` on PATH; defaults to SVG."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        """Same arguments as graphviz.Digraph, with format defaulting to svg instead of pdf."""
+    def __init__(self, *args: Any, max_width: float | None = MAX_WIDTH, **kwargs: Any) -> None:
+        """Same arguments as graphviz.Digraph, with format defaulting to svg instead of pdf.
+
+        max_width: SVG output wider than this many pixels is scaled down to it (`fit_svg`);
+        None keeps Graphviz's size.
+        """
         kwargs.setdefault("format", "svg")
         super().__init__(*args, **kwargs)
+        self.max_width = max_width
+
+    def _copy_kwargs(self, **kwargs: Any) -> dict[str, Any]:
+        """What copy() passes to a new Drawing: graphviz's own, and max_width."""
+        found: dict[str, Any] = super()._copy_kwargs(**kwargs)  # not every graphviz layer passes extras on
+        found["max_width"] = self.max_width
+        return found
+
+    def copy(self) -> Drawing:
+        """An independent copy, max_width included."""
+        return type(self)(**self._copy_kwargs())
 
     # The overloads mirror graphviz's own: bytes without an encoding, str with one.
     @overload
@@ -156,10 +269,16 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]  # Digraph is Any to mypy
         return data.decode(encoding) if encoding else data
 
     def _image(self, format: str, engine: str | None = None, quiet: bool = False) -> bytes:
-        """Render self.source once, echoing renderer warnings to stderr unless quiet (as graphviz does)."""
+        """Render self.source once, echoing renderer warnings to stderr unless quiet (as graphviz does).
+
+        SVG is scaled to fit max_width (see `fit_svg`).
+        """
         data, warnings = _run(self.source, format, engine or self.engine, TIMEOUT)
+        warnings = "\n".join(line for line in warnings.splitlines() if not _HARMLESS.search(line))
         if warnings and not quiet:
             print(warnings, file=sys.stderr)
+        if format == "svg" and self.max_width is not None:
+            data = fit_svg(data, self.max_width)
         return data
 
     def render(
@@ -211,11 +330,28 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]  # Digraph is Any to mypy
     def _repr_mimebundle_(
         self, include: Iterable[str] | None = None, exclude: Iterable[str] | None = None, **_: Any
     ) -> dict[str, bytes | str]:
-        """Jupyter display hook: inline SVG by default (PNG/JPEG on request), rendered via render_source."""
-        wanted = set(include) if include is not None else {"image/svg+xml"}
+        """Jupyter display hook: the SVG in a scrolling, zooming frame (text/html) and the SVG itself
+        (image/svg+xml), both fitted to max_width, rendered once; PNG/JPEG on request."""
+        wanted = set(include) if include is not None else {"text/html", "image/svg+xml"}
         wanted -= set(exclude or ())
-        return {
-            mime: self.pipe(fmt, encoding=enc, quiet=True)
-            for mime, (fmt, enc) in _MIME_FORMATS.items()
-            if mime in wanted
-        }
+        rendered: dict[str, bytes] = {}
+        bundle: dict[str, bytes | str] = {}
+        for mime, (fmt, enc) in _MIME_FORMATS.items():
+            if mime not in wanted:
+                continue
+            if fmt not in rendered:
+                rendered[fmt] = self._image(fmt, quiet=True)
+            data = rendered[fmt]
+            if mime == "text/html":
+                bundle[mime] = svg_frame(data.decode("utf-8"), None)  # already fitted
+            else:
+                bundle[mime] = data.decode(enc) if enc else data
+        return bundle
+
+    def _repr_html_(self) -> str:
+        """The SVG in a frame as wide as the page at most, that scrolls and zooms (`svg_frame`)."""
+        return svg_frame(self._image("svg", quiet=True).decode("utf-8"), None)
+
+    def _repr_svg_(self) -> str:
+        """The SVG, fitted to max_width."""
+        return self._image("svg", quiet=True).decode("utf-8")
