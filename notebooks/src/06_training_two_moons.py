@@ -23,7 +23,16 @@ import matplotlib.pyplot as plt
 import nn
 from autograd import draw_dot
 from nn.data import make_moons
-from nn.demo import History, L2, accuracy, loss_and_scores, neuron_graph, plot_decision_boundary, plot_history
+from nn.demo import (
+    L2,
+    History,
+    accuracy,
+    loss_and_scores,
+    neuron_caption,
+    neuron_graph,
+    plot_decision_boundary,
+    plot_history,
+)
 
 plt.rcParams["figure.dpi"] = 72
 
@@ -37,7 +46,7 @@ ax.legend(fontsize=8)
 plt.show()
 
 # %%
-model = nn.MLP(2, [16, 16, 1], activation="relu", rng=random.Random(0))
+model = nn.MLP(2, [16, 16, 1], activation="relu", rng=random.Random(1))  # seed 1, as `python -m nn.demo`
 params = model.parameters()
 print(model)
 print(len(params), "parameters")
@@ -83,9 +92,14 @@ assert all(math.isclose(h, w.grad, rel_tol=1e-9, abs_tol=1e-15) for h, w in zip(
 #
 # The first neuron of the first layer, on a training point where its ReLU is on, with the
 # gradients of that point's hinge loss: the numbers a step on this one point would use. The
-# neuron computes $z = w_1 x_1 + w_2 x_2 + b$ and $a = \mathrm{relu}(z)$; the edge labels are the
-# local derivatives. A weight's gradient is the gradient arriving at $a$, times
-# $\mathrm{relu}'(z)$, times the input that the weight multiplies.
+# neuron computes $z = b + w_1 x_1 + w_2 x_2$ as one node and $a = \mathrm{relu}(z)$; the edge
+# labels are the local derivatives, written with $\partial$ ($\partial z/\partial w_1 = x_1$),
+# while each box's grad is a total derivative $dL/d(\cdot)$. A weight's gradient is the gradient
+# arriving at $a$, times $\mathrm{relu}'(z)$, times the input that the weight multiplies.
+#
+# The picture leaves most of the network out, and says so: $x_1$ and $x_2$ also feed the other 15
+# neurons of layer 1, so their gradients are marked "incl. … via nodes not drawn", and the
+# caption splits each into this neuron's share and the rest.
 
 # %%
 neuron = model.layers[0].neurons[0]
@@ -97,14 +111,16 @@ assert z.data > 0 and a.grad != 0.0
 assert math.isclose(neuron.w[0].grad, a.grad * 1.0 * X[i][0], rel_tol=1e-12)  # relu'(z) = 1 here
 assert math.isclose(neuron.w[1].grad, a.grad * 1.0 * X[i][1], rel_tol=1e-12)
 assert math.isclose(neuron.b.grad, a.grad * 1.0, rel_tol=1e-12)
-draw_dot(a)
+draw_dot(a, title=neuron_caption(model, a, y[i]))
 
 # %% [markdown]
 # ## One update by hand
 #
 # One step of gradient descent with learning rate $\eta$: every parameter moves by
 # $-\eta$ times its gradient. The gradients of the full loss are recomputed first (and zeroed
-# before that, since `backward` adds into `.grad`); the same happens before every step.
+# before that, since `backward` adds into `.grad`); the same happens before every step. This
+# step is the first of the loop below, done by hand: the loop then runs the other 99, so the
+# notebook trains exactly as `python -m nn.demo` does (same data, seed, learning rates and steps).
 
 # %%
 loss, scores = loss_and_scores(model, X, y)
@@ -124,13 +140,15 @@ assert new_loss.data < loss.data
 # %% [markdown]
 # ## The loop
 #
-# 100 steps on the full data set, the learning rate shrinking linearly from 2.0 to 0.2 (large
-# steps first, fine ones at the end), as in micrograd's demo.
+# 100 steps on the full data set (the first was the one by hand), the learning rate shrinking
+# linearly from 2.0 towards 0.2 (large steps first, fine ones at the end), as in micrograd's demo.
 
 # %%
 history = History()
+history.loss.append(loss.data)                            # step 0, the update by hand above
+history.accuracy.append(accuracy(scores, y))
 steps = 100
-for k in range(steps):
+for k in range(1, steps):
     loss, scores = loss_and_scores(model, X, y)           # forward
     history.loss.append(loss.data)
     history.accuracy.append(accuracy(scores, y))
@@ -147,6 +165,17 @@ final = accuracy(scores, y)
 history.accuracy.append(final)
 print(f"final accuracy: {final:.0%}")
 assert final >= 0.97
+
+# %% [markdown]
+# `python -m nn.demo` runs this very training through `nn.demo.train` (with `nn.SGD`, momentum 0):
+# the same losses, step by step, to the last bit.
+
+# %%
+from nn.demo import train
+
+same = train(nn.MLP(2, [16, 16, 1], activation="relu", rng=random.Random(1)), X, y, steps=steps, progress=False)
+assert same.loss == history.loss and same.accuracy == history.accuracy
+print(f"nn.demo.train: the same {len(same.loss)} losses; final accuracy {same.accuracy[-1]:.0%}")
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
