@@ -2,8 +2,11 @@
 
 The sources are `notebooks/src/NN_name.py` in the "percent" format that Jupytext and VS Code
 read: a line ``# %%`` starts a code cell, ``# %% [markdown]`` a markdown cell whose lines are
-comments (``# text``). The sources are what you edit and review; the `.ipynb` files are built
-from them, so notebook and script never drift apart.
+comments (``# text``). After the marker, Jupytext's ``key=value`` pairs (JSON values) become the
+cell's metadata: the solutions at the end of every notebook are code cells marked
+``# %% tags=["solution"] jupyter={"source_hidden": true}``, whose input Jupyter shows collapsed.
+The sources are what you edit and review; the `.ipynb` files are built from them, so notebook
+and script never drift apart.
 
     python notebooks/build.py            # rebuild every notebook and execute it (stores outputs)
     python notebooks/build.py 03 06      # only the notebooks whose names start with 03 or 06
@@ -15,6 +18,7 @@ Executing needs nbclient and ipykernel (the project's `dev` extra).
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 import time
@@ -27,28 +31,50 @@ SOURCES = HERE / "src"
 KERNEL = {"display_name": "Python 3", "language": "python", "name": "python3"}
 
 
+METADATA_KEYS = ("tags", "jupyter")  # the cell metadata a source may set (and --check compares)
+
+
+def parse_metadata(header: str) -> dict:
+    """The metadata of a cell marker line: '# %% [markdown] tags=["x"] jupyter={"a": true}' -> dict."""
+    rest = header[len("# %%") :].replace("[markdown]", "", 1).strip()
+    decoder = json.JSONDecoder()
+    metadata = {}
+    while rest:
+        match = re.match(r"(\w+)=", rest)
+        if match is None:
+            raise ValueError(f"cell marker: expected key=value (a JSON value) in {header!r}")
+        key = match.group(1)
+        if key not in METADATA_KEYS:
+            raise ValueError(f"cell marker: unknown metadata {key!r} in {header!r}; known: {METADATA_KEYS}")
+        metadata[key], end = decoder.raw_decode(rest, match.end())
+        rest = rest[end:].strip()
+    return metadata
+
+
 def parse_cells(text: str) -> list[nbformat.NotebookNode]:
     """Split a percent-format script into notebook cells."""
-    cells: list[tuple[str, list[str]]] = []
+    cells: list[tuple[str, list[str], dict]] = []
     for line in text.splitlines():
         if line.startswith("# %%"):
             kind = "markdown" if "[markdown]" in line else "code"
-            cells.append((kind, []))
+            cells.append((kind, [], parse_metadata(line)))
         elif cells:
             cells[-1][1].append(line)
         elif line.strip() and not line.startswith("#"):
             raise ValueError(f"code before the first '# %%' marker: {line!r}")
     out = []
-    for kind, lines in cells:
+    for kind, lines, metadata in cells:
         while lines and not lines[-1].strip():
             lines.pop()
         while lines and not lines[0].strip():
             lines.pop(0)
         if kind == "markdown":
             body = "\n".join(line[2:] if line.startswith("# ") else line.lstrip("#") for line in lines)
-            out.append(nbformat.v4.new_markdown_cell(body))
+            cell = nbformat.v4.new_markdown_cell(body)
         else:
-            out.append(nbformat.v4.new_code_cell("\n".join(lines)))
+            cell = nbformat.v4.new_code_cell("\n".join(lines))
+        cell.metadata.update(metadata)
+        out.append(cell)
     return out
 
 
@@ -100,7 +126,10 @@ def tidy(cell: nbformat.NotebookNode) -> None:
 
 
 def same_cells(a: nbformat.NotebookNode, b: nbformat.NotebookNode) -> bool:
-    return [(c.cell_type, c.source) for c in a.cells] == [(c.cell_type, c.source) for c in b.cells]
+    def key(c: nbformat.NotebookNode) -> tuple:
+        return c.cell_type, c.source, [c.metadata.get(k) for k in METADATA_KEYS]
+
+    return [key(c) for c in a.cells] == [key(c) for c in b.cells]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import math
+import re
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
@@ -143,6 +144,17 @@ def torch_gradient(fn: Callable[..., object], point: Sequence[float]) -> tuple[f
     return float(out.detach()), [0.0 if g is None else float(g) for g in grads]
 
 
+def is_code_of(code, function_name: str) -> bool:
+    """Whether `code` is the function `function_name`, also in mutation testing (docs/mutation-testing.md),
+    where mutmut renames each function it copies: `backward` runs as x_backward__mutmut_orig (or _7),
+    a method `Tape.backward` as xǁTapeǁbackward__mutmut_orig."""
+    name = code.co_name
+    return (
+        name == function_name
+        or re.fullmatch(rf"x(?:_|ǁ[^ǁ]+ǁ){re.escape(function_name)}__mutmut_(?:orig|\d+)", name) is not None
+    )
+
+
 @contextmanager
 def interrupt_in(function_name: str, after_lines: int):
     """Raise KeyboardInterrupt inside `function_name` after it has run `after_lines` lines.
@@ -160,7 +172,7 @@ def interrupt_in(function_name: str, after_lines: int):
         return in_frame
 
     def on_call(frame, event, arg):
-        return in_frame if frame.f_code.co_name == function_name else None
+        return in_frame if is_code_of(frame.f_code, function_name) else None
 
     previous = sys.gettrace()
     sys.settrace(on_call)
@@ -181,7 +193,7 @@ def lines_run(function_name: str, action) -> int:
         return in_frame
 
     previous = sys.gettrace()
-    sys.settrace(lambda frame, event, arg: in_frame if frame.f_code.co_name == function_name else None)
+    sys.settrace(lambda frame, event, arg: in_frame if is_code_of(frame.f_code, function_name) else None)
     try:
         action()
     finally:

@@ -8,6 +8,14 @@
 # In this notebook we build a five-operation expression, draw it, run `backward`, and then check
 # every gradient three ways: the engine's number, a formula worked out by hand, and a
 # finite-difference estimate that knows nothing about calculus.
+#
+# **What this notebook follows:** no derivation of the curriculum yet; it continues notebook 0
+# (the lecture's manual backpropagation) with formulas instead of numbers. The derivation is the
+# table of formulas below, each in LaTeX with its code right after it; the curriculum's
+# derivations start in notebook 2.
+#
+# **Exercises** (graded by `grade`: `right`, `wrong` with a hint, or `not answered yet`) are at
+# the end, before the **Solutions**, whose code is collapsed.
 
 # %%
 import math
@@ -15,6 +23,7 @@ import math
 from IPython.display import Markdown, display
 
 from autograd import Value, check_derivation, draw_dot, explain, gradcheck
+from exercises import grade
 
 # %% [markdown]
 # ## Building the expression
@@ -76,22 +85,26 @@ draw_dot(L)
 # | $\partial L/\partial b$ | $e = a\,b$: multiply by the other factor, $a$ | $a\,(1 - t^2)\cdot a$ |
 # | $\partial L/\partial a$ | **two paths**: through $e$ (factor $b$) and directly through $L$ (factor $t$) | $a\,(1 - t^2)\,b + t$ |
 #
-# Below, these formulas are evaluated with plain Python floats, not with `Value`, so they are
-# an independent check. The finite-difference column nudges one input by $\pm h$ and measures
-# how much $L$ moves: $(L(x + h) - L(x - h)) / 2h$. We get it from `gradcheck`.
+# The same six formulas as code, one lambda per row of the table, each a function of the forward
+# values `v` by label (the form `check_derivation` takes below). They are evaluated with plain
+# Python floats, not with `Value`, so they are an independent check. The finite-difference
+# column nudges one input by $\pm h$ and measures how much $L$ moves:
+# $(L(x + h) - L(x - h)) / 2h$. We get it from `gradcheck`.
 
 # %%
-A, B, C = a.data, b.data, c.data
-T = math.tanh(A * B + C)
-hand = {
-    "t": A,
-    "d": A * (1 - T**2),
-    "e": A * (1 - T**2),
-    "c": A * (1 - T**2),
-    "b": A * (1 - T**2) * A,
-    "a": A * (1 - T**2) * B + T,
+formulas = {
+    "dL/dt": lambda v: v["a"],                                   # a
+    "dL/dd": lambda v: v["a"] * (1 - v["t"] ** 2),               # a (1 - t^2)
+    "dL/de": lambda v: v["a"] * (1 - v["t"] ** 2),               # a (1 - t^2)
+    "dL/dc": lambda v: v["a"] * (1 - v["t"] ** 2),               # a (1 - t^2)
+    "dL/db": lambda v: v["a"] * (1 - v["t"] ** 2) * v["a"],      # a (1 - t^2) a
+    "dL/da": lambda v: v["a"] * (1 - v["t"] ** 2) * v["b"] + v["t"],  # a (1 - t^2) b + t
 }
+A, B, C = a.data, b.data, c.data
+forward_values = {"a": A, "b": B, "c": C, "t": math.tanh(A * B + C)}
+hand = {name[len("dL/d"):]: f(forward_values) for name, f in formulas.items()}
 engine = {"t": t.grad, "d": d.grad, "e": e.grad, "c": c.grad, "b": b.grad, "a": a.grad}
+T = forward_values["t"]
 
 # Finite differences for the three leaves (interior nodes cannot be nudged from outside).
 check = gradcheck(lambda a, b, c: (a * b + c).tanh() * a, [a, b, c])
@@ -154,7 +167,7 @@ belief = {
     "dL/da": lambda v: v["a"] * (1 - v["t"] ** 2) * v["b"],  # one path forgotten
 }
 report = check_derivation(L, belief)
-report
+print(report)
 
 # %% [markdown]
 # The report points at `a`: the engine's value is a sum of two terms, one through `e` and one
@@ -171,3 +184,50 @@ belief["dL/da"] = lambda v: v["a"] * (1 - v["t"] ** 2) * v["b"] + v["t"]
 fixed = check_derivation(L, belief)
 print(fixed)
 assert fixed.ok
+
+# %% [markdown]
+# Side by side, the formula with the forgotten path and the corrected one:
+#
+# | | $\dfrac{\partial L}{\partial a}$ |
+# |---|---|
+# | one path (wrong) | $a\,(1 - t^2)\,b$ |
+# | both paths (corrected) | $a\,(1 - t^2)\,b + t$ |
+#
+# ## Exercises
+#
+# A new output from the same pieces, with $b$ now used twice:
+#
+# $$K = t\, b = \tanh(a b + c)\, b .$$
+#
+# **Exercise 1.** What is the number $dK/dc$ at $a = 1.5$, $b = -0.5$, $c = 0.25$?
+
+# %%
+K = t * b
+K.label = "K"
+
+answer_1 = None  # your number here
+grade(answer_1, c, K)
+
+# %% [markdown]
+# **Exercise 2.** Write $dK/db$ as a formula of the forward values (`v["a"]`, `v["b"]`,
+# `v["t"]`, ...), the way `belief` above does; `check_derivation` grades it. Mind the paths.
+
+# %%
+answer_2 = None  # your formula here, e.g. lambda v: ...
+grade(answer_2, "dK/db", K)
+
+# %% [markdown]
+# ## Solutions
+#
+# Collapsed: click a cell's left edge (or the "…") to open it. Each must grade `right`
+# (`solution=True`).
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Exercise 1: one path, K -> t -> d -> c: dK/dt = b, dt/dd = 1 - t^2, dd/dc = 1
+answer_1 = b.data * (1 - t.data**2)
+grade(answer_1, c, K, solution=True)
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Exercise 2: two paths, directly (K = t b, factor t) and through e = a b (b (1 - t^2) a)
+answer_2 = lambda v: v["t"] + v["b"] * (1 - v["t"] ** 2) * v["a"]  # noqa: E731
+grade(answer_2, "dK/db", K, solution=True)

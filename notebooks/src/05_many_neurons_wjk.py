@@ -1,25 +1,28 @@
 # %% [markdown]
 # # 5. Layers of many neurons: the $w^l_{jk}$ notation
 #
+# **The derivation this notebook follows:** *"Backpropagation: Backpropagation's fundamental
+# equations"*, layers of many sigmoid neurons in the $w^l_{jk}$ notation,
+# $C = \frac{1}{2} \sum_j (y_j-a^L_j)^2$; the curriculum's seed file
+# `seeds/002_b37247771f767f1f.txt` (in `../shared/seeds/` beside this repository). It numbers its
+# equations (1) to (7), and the local derivatives it takes from them (1'), (1''), (1''') and
+# (2'); we use its numbers and its order.
+#
 # With more than one neuron per layer every weight needs two indices. In this notation
 # $w^l_{jk}$ connects neuron $k$ of layer $l-1$ to neuron $j$ of layer $l$ (the receiving neuron
-# comes first), and
+# comes first). The feedforward:
 #
-# $$z^l_j = \sum_k w^l_{jk}\, a^{l-1}_k + b^l_j, \qquad a^l_j = \sigma(z^l_j), \qquad
-#   C = \tfrac12 \sum_j (y_j - a^L_j)^2 .$$
+# $$z^l_j = \sum_k w^l_{jk} a^{l-1}_k + b^l_j \tag{1}$$
+# $$a^l_j = \sigma(z^l_j) \tag{2}$$
+# $$C = \frac{1}{2} \sum_j (y_j-a^L_j)^2 \tag{3}$$
 #
-# Backpropagation then needs four results, for every layer $l$:
-#
-# | | |
-# |---|---|
-# | error at a neuron | $\dfrac{\partial C}{\partial z^l_j} = \dfrac{\partial C}{\partial a^l_j}\,\sigma'(z^l_j)$, starting from $\dfrac{\partial C}{\partial a^L_j} = a^L_j - y_j$ |
-# | activations of the layer before | $\dfrac{\partial C}{\partial a^{l-1}_k} = \sum_j \dfrac{\partial C}{\partial z^l_j}\, w^l_{jk}$ |
-# | weights | $\dfrac{\partial C}{\partial w^l_{jk}} = \dfrac{\partial C}{\partial z^l_j}\, a^{l-1}_k$ |
-# | biases | $\dfrac{\partial C}{\partial b^l_j} = \dfrac{\partial C}{\partial z^l_j}$ |
-#
-# The sum over $j$ is the new ingredient: an activation feeds *every* neuron of the next layer,
-# so its gradient collects one contribution from each. We build a 3-4-2 network out of
-# `nn.Layer`s and check all four results, for every index, against the engine.
+# Backpropagation then needs four results, for every layer $l$: $\partial C/\partial z^l_j$
+# (from (4)), $\partial C/\partial a^{l-1}_k$ (from (5)), $\partial C/\partial w^l_{jk}$ (from (6)) and
+# $\partial C/\partial b^l_j$ (from (7)). The sum over $j$ in (5) is the new ingredient: an
+# activation feeds *every* neuron of the next layer, so its gradient collects one contribution
+# from each. We build a 3-4-2 network out of `nn.Layer`s and check all four results, for every
+# index, against the engine and finite differences. Graded exercises are at the end, then the
+# **Solutions** (collapsed).
 
 # %%
 import math
@@ -29,6 +32,7 @@ from IPython.display import Markdown, display
 
 import nn
 from autograd import Value, check_derivation, draw_dot, explain, topological_order
+from exercises import grade
 
 rng = random.Random(5)
 layers = [nn.Layer(3, 4, activation="sigmoid", rng=rng), nn.Layer(4, 2, activation="sigmoid", rng=rng)]
@@ -69,41 +73,70 @@ C = forward(layers, x_in, y_out)
 print(f"C = {C.data:.6f}")
 
 # %% [markdown]
-# ## The four results, typed in for every index
+# ## The derivation's results, typed in for every index
 #
 # `v` holds the forward values by label. Each formula is a small function of the indices, written
-# the way the table above reads; `dC_dz` calls `dC_da`, which for a hidden layer calls `dC_dz`
+# the way the derivation reads; `dC_dz` calls `dC_da`, which for a hidden layer calls `dC_dz`
 # of the next layer: recursion, as in the derivation.
+#
+# **Partial derivatives of the last activations**, from (3):
+#
+# $$\frac{\partial C}{\partial a^L_j} = a^L_j-y_j$$
+#
+# **Partial derivatives of the activations in hidden layers**, from (1') and (5):
+#
+# $$\frac{\partial z^l_j}{\partial a^{l-1}_k} = w^l_{jk} \tag{1'}$$
+# $$\frac{\partial C}{\partial a^{l-1}_k} = \sum_j \frac{\partial C}{\partial z^l_j} \frac{\partial z^l_j}{\partial a^{l-1}_k}
+#   = \sum_j \frac{\partial C}{\partial z^l_j} w^l_{jk} \tag{5}$$
 
 # %%
 L = len(layers)
 sizes = [3, 4, 2]  # neurons per layer, the inputs counted as layer 0
 
 
-def dsigma(v, l, j):
+def dC_da(v, l, k):
+    if l == L:
+        return v[f"a{L}_{k}"] - v[f"y_{k}"]                                                   # from (3)
+    return sum(dC_dz(v, l + 1, j) * v[f"w{l + 1}_{j}{k}"] for j in range(1, sizes[l + 1] + 1))  # (5)
+
+# %% [markdown]
+# **Partial derivatives of the $z$ quantities**, from (2') and (4):
+#
+# $$\frac{\partial a^l_j}{\partial z^l_j} = \sigma'(z^l_j) \tag{2'}$$
+# $$\frac{\partial C}{\partial z^l_j} = \frac{\partial C}{\partial a^l_j} \frac{\partial a^l_j}{\partial z^l_j}
+#   = \frac{\partial C}{\partial a^l_j} \sigma'(z^l_j) \tag{4}$$
+#
+# (with $\sigma' = \sigma(1 - \sigma) = a^l_j(1 - a^l_j)$).
+
+# %%
+def dsigma(v, l, j):  # (2'): sigma'(z) = a (1 - a)
     s = v[f"a{l}_{j}"]
     return s * (1 - s)
 
 
-def dC_da(v, l, k):
-    if l == L:
-        return v[f"a{L}_{k}"] - v[f"y_{k}"]
-    return sum(dC_dz(v, l + 1, j) * v[f"w{l + 1}_{j}{k}"] for j in range(1, sizes[l + 1] + 1))
-
-
-def dC_dz(v, l, j):
+def dC_dz(v, l, j):  # (4)
     return dC_da(v, l, j) * dsigma(v, l, j)
 
+# %% [markdown]
+# **Partial derivatives of the weights and of the biases**, from (1''), (6) and (1'''), (7):
+#
+# $$\frac{\partial z^l_j}{\partial w^l_{jk}} = a^{l-1}_k \tag{1''}$$
+# $$\frac{\partial C}{\partial w^l_{jk}} = \frac{\partial C}{\partial z^l_j} \frac{\partial z^l_j}{\partial w^l_{jk}} = \frac{\partial C}{\partial z^l_j} a^{l-1}_k \tag{6}$$
+# $$\frac{\partial z^l_j}{\partial b^l_j} = 1 \tag{1'''}$$
+# $$\frac{\partial C}{\partial b^l_j} = \frac{\partial C}{\partial z^l_j} \frac{\partial z^l_j}{\partial b^l_j} = \frac{\partial C}{\partial z^l_j} \tag{7}$$
+#
+# Every index of every layer gets its entry:
 
+# %%
 hand = {}
 for l in range(1, L + 1):
     for j in range(1, sizes[l] + 1):
-        hand[f"dC/dz{l}_{j}"] = lambda v, l=l, j=j: dC_dz(v, l, j)
-        hand[f"dC/db{l}_{j}"] = lambda v, l=l, j=j: dC_dz(v, l, j)
+        hand[f"dC/dz{l}_{j}"] = lambda v, l=l, j=j: dC_dz(v, l, j)                                   # (4)
+        hand[f"dC/db{l}_{j}"] = lambda v, l=l, j=j: dC_dz(v, l, j)                                   # (7)
         for k in range(1, sizes[l - 1] + 1):
-            hand[f"dC/dw{l}_{j}{k}"] = lambda v, l=l, j=j, k=k: dC_dz(v, l, j) * v[f"a{l - 1}_{k}"]
+            hand[f"dC/dw{l}_{j}{k}"] = lambda v, l=l, j=j, k=k: dC_dz(v, l, j) * v[f"a{l - 1}_{k}"]  # (6)
     for k in range(1, sizes[l - 1] + 1):
-        hand[f"dC/da{l - 1}_{k}"] = lambda v, l=l, k=k: dC_da(v, l - 1, k)
+        hand[f"dC/da{l - 1}_{k}"] = lambda v, l=l, k=k: dC_da(v, l - 1, k)                           # (5)
 print(len(hand), "hand formulas")
 
 report = check_derivation(C, hand)
@@ -151,6 +184,26 @@ for j, neuron in enumerate(layers[1].neurons, start=1):
 display(Markdown("\n".join(lines)))
 
 # %% [markdown]
+# ## The local derivatives (1'), (1''), (1''') and (2')
+#
+# Each is the derivative of one node with respect to the one just before it, so we check each with
+# that node as the output; here for neuron 1 of the output layer and its third input.
+
+# %%
+nodes = {node.label: node for node in topological_order(C) if node.label}
+local_checks = [
+    ("(1')", nodes["z2_1"], {"dz2_1/da1_3": lambda v: v["w2_13"]}),
+    ("(1'')", nodes["z2_1"], {"dz2_1/dw2_13": lambda v: v["a1_3"]}),
+    ("(1''')", nodes["z2_1"], {"dz2_1/db2_1": lambda v: 1.0}),
+    ("(2')", nodes["a2_1"], {"da2_1/dz2_1": lambda v: v["a2_1"] * (1 - v["a2_1"])}),
+]
+for number, output, formula in local_checks:
+    r = check_derivation(output, formula)
+    print(f"{number:<7} {next(iter(formula)):<14} hand {r.rows[0].hand:+.9f}  engine {r.rows[0].engine:+.9f}  "
+          f"{'ok' if r.ok else 'wrong'}")
+    assert r.ok
+
+# %% [markdown]
 # ## The sum over $j$, seen as paths
 #
 # $a^1_3$ feeds both output neurons. `explain` lists the two chain-rule paths from it to $C$,
@@ -165,8 +218,14 @@ assert len(why.paths) == sizes[2]
 assert math.isclose(why.total, sum(dC_dz(v, 2, j) * v[f"w2_{j}3"] for j in (1, 2)), rel_tol=1e-12)
 
 # %% [markdown]
-# Forgetting the sum, and keeping only the term of the neuron with the same index
-# ($\partial C/\partial a^1_k \approx \partial C/\partial z^2_k\, w^2_{kk}$), is a common slip.
+# Forgetting the sum in (5), and keeping only one of its terms (here the output neuron
+# $j = \min(k, 2)$), is a common slip:
+#
+# | (5) | $\dfrac{\partial C}{\partial a^{1}_k}$ |
+# |---|---|
+# | the slip | $\dfrac{\partial C}{\partial z^2_j}\, w^2_{jk}$, one $j$ only |
+# | as printed (right) | $\sum_j \dfrac{\partial C}{\partial z^2_j}\, w^2_{jk}$ |
+#
 # The checker shows it at the first activation where it matters, with one chain-rule term per
 # receiving neuron:
 
@@ -209,3 +268,49 @@ for k, w in enumerate(neuron.w, start=1):
 for k, a in enumerate(inputs, start=1):  # each a1_k gets only this neuron's share of its sum over j
     assert math.isclose(a.grad, dC_dz(v, 2, 1) * v[f"w2_1{k}"], rel_tol=1e-12)
 draw_dot(a21)
+
+# %% [markdown]
+# ## Exercises
+#
+# **Exercise 1.** Equation (5) for one index: write $\partial C/\partial a^1_2$ out as its sum over
+# the two output neurons, as a formula of the forward values (you may call `dC_dz(v, 2, j)`).
+
+# %%
+answer_1 = None  # your formula here, e.g. lambda v: ...
+grade(answer_1, "dC/da1_2", C)
+
+# %% [markdown]
+# **Exercise 2.** Equation (6) for one index: $\partial C/\partial w^1_{23}$, as a formula.
+
+# %%
+answer_2 = None  # your formula here
+grade(answer_2, "dC/dw1_23", C)
+
+# %% [markdown]
+# **Exercise 3.** A number: $\partial C/\partial b^2_1$, from (7) and (4) and the forward values
+# in `v` (the activation $a^2_1$, the target $y_1$).
+
+# %%
+answer_3 = None  # your number here
+grade(answer_3, "dC/db2_1", C)
+
+# %% [markdown]
+# ## Solutions
+#
+# Collapsed: click a cell's left edge (or the "…") to open it. Each must grade `right`
+# (`solution=True`).
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Exercise 1: (5) with l = 2, k = 2: the sum over j = 1, 2 of dC/dz2_j w2_j2
+answer_1 = lambda v: sum(dC_dz(v, 2, j) * v[f"w2_{j}2"] for j in (1, 2))  # noqa: E731
+grade(answer_1, "dC/da1_2", C, solution=True)
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Exercise 2: (6) with l = 1, j = 2, k = 3: dC/dz1_2 times a0_3 (the third input)
+answer_2 = lambda v: dC_dz(v, 1, 2) * v["a0_3"]  # noqa: E731
+grade(answer_2, "dC/dw1_23", C, solution=True)
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Exercise 3: (7) = (4) = (a2_1 - y_1) a2_1 (1 - a2_1)
+answer_3 = (v["a2_1"] - v["y_1"]) * v["a2_1"] * (1 - v["a2_1"])
+grade(answer_3, "dC/db2_1", C, solution=True)

@@ -13,15 +13,26 @@
 #
 # where $s_i$ is the network's score for point $i$ and $t_i = \pm 1$ its label. The same training
 # runs from the command line as `python -m nn.demo`.
+#
+# **What this notebook follows:** micrograd's demo (Karpathy's `demo.ipynb`: the data, the
+# network, the loss and the learning-rate schedule), and the update step of the curriculum's
+# derivations: section *Updates* of `seeds/000_8eb7287b6307dafe.txt`,
+# $W' = W - \alpha \cdot \frac{\partial L}{\partial W}$, and *Update parameters* of
+# `seeds/003_13f7d49b4745f935.txt`, $\theta := \theta - \alpha \frac{\partial L}{\partial \theta}$
+# (we write $\eta$ for their $\alpha$, as micrograd does). The hinge-loss gradient below is ours,
+# derived in the text, and checked against the engine and finite differences. Graded exercises are
+# at the end, then the **Solutions** (collapsed).
 
 # %%
 import math
 import random
 
 import matplotlib.pyplot as plt
+from IPython.display import Markdown, display
 
 import nn
-from autograd import draw_dot
+from autograd import Value, draw_dot
+from exercises import grade
 from nn.data import make_moons
 from nn.demo import (
     L2,
@@ -63,6 +74,9 @@ print(len(params), "parameters")
 #   \frac{\partial L}{\partial w_k} = \frac1n \sum_{i \in \text{margin}} (-t_i)\, h_{ik} + 2\lambda w_k .$$
 #
 # Only the points inside the margin pull on the boundary; that is what "max-margin" means.
+# The code below types the two formulas in, `hand_b` and `hand_w`, and puts them next to the
+# engine's gradient and a finite difference (the bias or weight nudged by $\pm h$, the loss
+# recomputed).
 
 # %%
 loss, scores = loss_and_scores(model, X, y)
@@ -81,9 +95,25 @@ n = len(X)
 hand_b = sum(-t for t, m in zip(y, margin) if m) / n + 2 * L2 * out.b.data
 hand_w = [sum(-t * h[k] for t, h, m in zip(y, hidden, margin) if m) / n + 2 * L2 * w.data for k, w in enumerate(out.w)]
 
+
+
+def finite_difference(param, h=1e-6):
+    saved = param.data
+    param.data = saved + h
+    up = loss_and_scores(model, X, y)[0].data
+    param.data = saved - h
+    down = loss_and_scores(model, X, y)[0].data
+    param.data = saved
+    return (up - down) / (2 * h)
+
+
 print(f"{sum(margin)} of {n} points inside the margin")
-print(f"dL/db:   hand {hand_b:+.12f}   engine {out.b.grad:+.12f}")
-print(f"dL/dw_1: hand {hand_w[0]:+.12f}   engine {out.w[0].grad:+.12f}")
+rows = ["| gradient | formula | engine | finite difference |", "|---|---:|---:|---:|"]
+for name, h_val, param in (("dL/db", hand_b, out.b), ("dL/dw_1", hand_w[0], out.w[0]), ("dL/dw_2", hand_w[1], out.w[1])):
+    fd = finite_difference(param)
+    rows.append(f"| {name} | {h_val:+.12f} | {param.grad:+.12f} | {fd:+.12f} |")
+    assert math.isclose(fd, param.grad, rel_tol=1e-5, abs_tol=1e-9)
+display(Markdown("\n".join(rows)))
 assert math.isclose(hand_b, out.b.grad, rel_tol=1e-9, abs_tol=1e-15)
 assert all(math.isclose(h, w.grad, rel_tol=1e-9, abs_tol=1e-15) for h, w in zip(hand_w, out.w))
 
@@ -117,7 +147,11 @@ draw_dot(a, title=neuron_caption(model, a, y[i]))
 # ## One update by hand
 #
 # One step of gradient descent with learning rate $\eta$: every parameter moves by
-# $-\eta$ times its gradient. The gradients of the full loss are recomputed first (and zeroed
+# $-\eta$ times its gradient, the derivations' update rule,
+#
+# $$W' = W - \eta\, \frac{\partial L}{\partial W}, \qquad b' = b - \eta\, \frac{\partial L}{\partial b},$$
+#
+# written in the code as `p.data -= lr * p.grad`. The gradients of the full loss are recomputed first (and zeroed
 # before that, since `backward` adds into `.grad`); the same happens before every step. This
 # step is the first of the loop below, done by hand: the loop then runs the other 99, so the
 # notebook trains exactly as `python -m nn.demo` does (same data, seed, learning rates and steps).
@@ -133,6 +167,7 @@ for p in params:
 for (w, g), p in zip(before[:3], params[:3]):
     print(f"W = {w:+.6f}   dL/dW = {g:+.6f}   W' = W - {lr} * dL/dW = {p.data:+.6f}")
 assert all(p.data == w - lr * g for (w, g), p in zip(before, params))
+params_after_step = [p.data for p in params]  # kept for exercise 2
 new_loss, _ = loss_and_scores(model, X, y)
 print(f"loss {loss.data:.4f} -> {new_loss.data:.4f}")
 assert new_loss.data < loss.data
@@ -193,3 +228,41 @@ plt.show()
 fig, ax = plt.subplots(figsize=(5, 3.6))
 plot_decision_boundary(model, X, y, ax, resolution=80)
 plt.show()
+
+# %% [markdown]
+# ## Exercises
+#
+# **Exercise 1.** A hinge term $\max(0, 1 - t s)$ for a point with label $t = -1$ and score
+# $s = 0.3$: what is its slope with respect to $s$? (Is the point inside the margin?)
+
+# %%
+score = Value(0.3, label="s")
+hinge_term = (1 - (-1.0) * score).relu()
+hinge_term.label = "h"
+
+answer_1 = None  # your number here
+grade(answer_1, score, hinge_term)
+
+# %% [markdown]
+# **Exercise 2.** The update by hand: the first parameter of the model held $W = $ `before[0][0]`
+# with gradient `before[0][1]` when the step with $\eta = 2$ was taken. What is $W'$?
+
+# %%
+answer_2 = None  # your number here
+grade(answer_2, expected=params_after_step[0])
+
+# %% [markdown]
+# ## Solutions
+#
+# Collapsed: click a cell's left edge (or the "…") to open it. Each must grade `right`
+# (`solution=True`).
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Exercise 1: 1 - t s = 1.3 > 0, inside the margin, so the slope is -t = 1
+answer_1 = 1.0
+grade(answer_1, score, hinge_term, solution=True)
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Exercise 2: W' = W - eta dL/dW
+answer_2 = before[0][0] - 2.0 * before[0][1]
+grade(answer_2, expected=params_after_step[0], solution=True)
