@@ -20,8 +20,8 @@ import math
 import random
 from collections.abc import Mapping, Sequence
 
-from .graph import Edge, edges, operands
-from .value import Value
+from ..graph import Edge, edges, operands
+from ..value import Value
 
 __all__ = ["at_point", "local_at", "nudged_leaves"]
 
