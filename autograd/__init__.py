@@ -9,9 +9,12 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .backward import backpropagate, backward, grad
+from .backward import backpropagate, backward
 from .derivation import DerivationReport, check_derivation
 from .explain import explain
+from .extend import primitive
+from .functional import grad, hessian, jacobian, jvp, value_and_grad
+from .grad_mode import is_grad_enabled, no_grad
 from .gradcheck import GradcheckError, GradcheckReport, gradcheck
 from .graph import Edge, edges, topological_order
 from .replay import Tape, record
@@ -29,6 +32,13 @@ __all__ = [
     "backward",
     "backpropagate",
     "grad",
+    "value_and_grad",
+    "jvp",
+    "jacobian",
+    "hessian",
+    "primitive",
+    "no_grad",
+    "is_grad_enabled",
     "topological_order",
     "edges",
     "Edge",

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .backward import grad
+from .grad_mode import is_grad_enabled
 from .numbers import finite_number, tolerance
 from .value import Number, Value
 
@@ -78,6 +79,8 @@ def gradcheck(
     """
     if not callable(f):
         raise TypeError(f"gradcheck: f must be callable, got {type(f).__name__}")
+    if not is_grad_enabled():  # nn modules would return leaves: every gradient would read 0
+        raise RuntimeError("gradcheck: called inside no_grad(), where models record no graph; check outside it")
     if isinstance(inputs, (Value, int, float)):
         raise TypeError("gradcheck: inputs must be a sequence of numbers, e.g. [1.5, -2.0]")
     points = [finite_number(x.data if type(x) is Value else x, f"gradcheck: inputs[{i}]") for i, x in enumerate(inputs)]

@@ -67,8 +67,10 @@ from collections.abc import Callable, Generator, Mapping, Sequence, Set
 from functools import partial
 from typing import Any, NamedTuple
 
-from ._generated.formulas import log
+from ._generated.formulas import HELPERS
 from .backward import _claim_slots, _release_slots
+from .extend import RuntimeRule
+from .grad_mode import is_grad_enabled
 from .graph import edges, operands, topological_order
 from .numbers import finite_number
 from .rules import RULES, rename
@@ -90,6 +92,8 @@ def record(fn: Callable[..., Value], inputs: Sequence[Number] = ()) -> Tape:
     """
     if not callable(fn):
         raise TypeError(f"record: fn must be callable, got {type(fn).__name__}")
+    if not is_grad_enabled():  # nn modules would return leaves: the tape would record no model
+        raise RuntimeError("record: called inside no_grad(), where models record no graph; record outside it")
     if not _is_sequence(inputs):
         raise TypeError(
             f"record: inputs must be a sequence of numbers, e.g. [1.5, -2.0], got {type(inputs).__name__}"
@@ -126,8 +130,9 @@ class Tape:
         main, parts = _split(program, _PART_LINES)
         #: The generated Python source of the replay generator (and of its parts, for big graphs).
         self.source = "\n".join([main, *(text for _, text in parts)])
-        namespace: dict[str, Any] = {"log": log, "_INF": _INF, "FORWARD": [], "BACKWARD": []}
+        namespace: dict[str, Any] = {**HELPERS, "_INF": _INF, "FORWARD": [], "BACKWARD": []}  # log, sin, ...
         namespace.update({f"F_{r.name}": r.forward for r in RULES.values()})
+        namespace.update(_runtime_names(order))  # what autograd.primitive operations call
         filename = f"<replay of a {self.size}-operation graph>"
         self._first_lines = {filename: 0}  # where each compiled piece starts in self.source
         line = main.count("\n") + 1
@@ -342,6 +347,23 @@ def _find_homes(fn: Callable[..., Value], parameters: list[Value]) -> list[_Home
     return homes
 
 
+def _runtime_names(order: list[Value]) -> dict[str, Any]:
+    """The functions the code of rules made by `autograd.primitive` calls: F_<name>, <name>_da, ...
+
+    Two different operations of one name in one graph (a primitive defined again, in a notebook)
+    would call each other's functions, so they are refused.
+    """
+    rules: dict[str, RuntimeRule] = {}
+    for node in order:
+        rule = node.rule
+        if isinstance(rule, RuntimeRule) and rules.setdefault(rule.name, rule) is not rule:
+            raise ValueError(
+                f"record: the graph holds two different operations named {rule.name!r} "
+                "(a primitive defined twice?); give them different names"
+            )
+    return {name: function for rule in rules.values() for name, function in rule.names.items()}
+
+
 _MAX_DEPTH = 40  # at most this many operations folded into one expression (the compiler nests)
 _USES = {name: re.compile(rf"\b{name}\b") for name in ("a", "b", "out")}
 
@@ -398,7 +420,8 @@ def _generate(order: list[Value], inputs: list[Value], parameters: list[Value]) 
         elif rule.formula:  # the rule's formula on floats, inlined
             expression = rename(rule.formula, a=name(ops[0]), b=name(ops[-1]))
         else:  # the rule's forward function, which checks its domain
-            expression = f"F_{rule.name}({', '.join(name(x) for x in ops)})"
+            prefix = "P" if isinstance(rule, RuntimeRule) else "F"  # a user's primitive may share a table name
+            expression = f"{prefix}_{rule.name}({', '.join(name(x) for x in ops)})"
         variables[node] = f"v{k}"
         depth[node] = 1 + max((depth.get(x, 0) for x in ops if type(x) is Value), default=0)
         consumer, role = user.get(node, (None, ""))

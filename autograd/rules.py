@@ -5,7 +5,9 @@ derivatives are short Python expressions in the names
 
 * ``a`` and ``b``: the operation's operands (``b`` is absent for unary operations),
 * ``out``: the operation's result, so ``exp`` reuses its own output,
-* ``log``: the natural logarithm (of a float or of a `Value`).
+* ``log``, ``sin``, ``cos`` and ``sigmoid``: functions of a float or of a `Value` (the
+  generator writes them into `_generated/formulas.py` and refuses a derivative that calls any
+  other function).
 
 The same expression serves every purpose: on floats in `backward`, on Values in
 ``grad(..., create_graph=True)`` (so higher derivatives need no second copy of any rule), as
@@ -81,6 +83,23 @@ def _sigmoid(a: float) -> float:
         return 1.0 / (1.0 + math.exp(-a))
     e = math.exp(a)
     return e / (1.0 + e)
+
+
+def _sqrt(a: float) -> float:
+    if a < 0.0:
+        raise ValueError(f"sqrt: input must be >= 0, got {a!r}")
+    return math.sqrt(a)  # sqrt(-0.0) is -0.0, as in IEEE 754 and PyTorch
+
+
+def _softplus(a: float) -> float:
+    # log(1 + e^a) written as log1p(e^-|a|) + max(a, 0): exp is only ever taken of a number <= 0
+    # (no overflow for a large a) and log1p keeps the tiny result for a very negative a.
+    return math.log1p(math.exp(-abs(a))) + (a if a > 0.0 else 0.0)
+
+
+def _log_sigmoid(a: float) -> float:
+    # log(sigmoid(a)) = -softplus(-a) = min(a, 0) - log1p(e^-|a|), stable on both sides.
+    return (a if a < 0.0 else 0.0) - math.log1p(math.exp(-abs(a)))
 
 
 def _dot(a: tuple[float, ...] | float, b: tuple[float, ...] | float) -> float:
@@ -190,6 +209,57 @@ RULES: dict[str, Rule] = {
             function=_dot,
             note="one node for a_0 * b_0 + a_1 * b_1 + ...: mul's derivatives, per pair",
             variadic=True,
+        ),
+        # Listed after the neural-network operations, so their branches in the generated reverse
+        # pass come after those of relu, tanh, sigmoid and dot and cost a training step nothing.
+        Rule("sin", "sin", derivatives=("cos(a)",), function=math.sin),
+        Rule("cos", "cos", derivatives=("-sin(a)",), function=math.cos),
+        Rule(
+            "abs",
+            "abs",
+            "abs(a)",
+            ("1.0 if a > 0.0 else -1.0 if a < 0.0 else 0.0",),
+            note="at the kink a == 0 the derivative is taken as 0 (sign(0) = 0), as torch.abs gives",
+        ),
+        Rule(
+            "sqrt",
+            "sqrt",
+            derivatives=("0.5 / out",),
+            function=_sqrt,
+            note="defined for a >= 0; at a == 0 the derivative 1 / (2 sqrt(a)) is infinite (PyTorch "
+            "gives inf), which no gradient may be here, so backward raises ZeroDivisionError naming sqrt",
+        ),
+        Rule(
+            "softplus",
+            "softplus",
+            derivatives=("sigmoid(a)",),
+            function=_softplus,
+            note="log(1 + e^a), stable for any a (torch.nn.functional.softplus instead returns a "
+            "itself above a > 20, off by up to 1e-9 relative there)",
+        ),
+        Rule(
+            "log_sigmoid",
+            "log_sigmoid",
+            derivatives=("sigmoid(-a)",),
+            function=_log_sigmoid,
+            note="log(sigmoid(a)) = -softplus(-a), stable for any a, as torch.nn.functional.logsigmoid",
+        ),
+        Rule(
+            "max",
+            "max",
+            "a if a >= b else b",
+            ("1.0 if a > b else 0.0 if a < b else 0.5", "0.0 if a > b else 1.0 if a < b else 0.5"),
+            note="at a tie a == b each operand gets half the gradient, as torch.maximum gives (with "
+            "a number b too: x.max(0.0) at x == 0 passes 0.5, where relu passes 0); "
+            "the value is a, as torch.maximum(-0.0, 0.0) is -0.0",
+        ),
+        Rule(
+            "min",
+            "min",
+            "a if a <= b else b",
+            ("1.0 if a < b else 0.0 if a > b else 0.5", "0.0 if a < b else 1.0 if a > b else 0.5"),
+            note="at a tie a == b each operand gets half the gradient, as torch.minimum gives; "
+            "the value is a, as torch.minimum(0.0, -0.0) is 0.0",
         ),
     )
 }

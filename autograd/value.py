@@ -21,6 +21,8 @@ _new = object.__new__
 
 _ADD, _SUB, _MUL, _DIV, _NEG, _POW = (RULES[k] for k in ("add", "sub", "mul", "div", "neg", "pow"))
 _EXP, _LOG, _TANH, _SIGMOID, _RELU, _DOT = (RULES[k] for k in ("exp", "log", "tanh", "sigmoid", "relu", "dot"))
+_SIN, _COS, _ABS, _SQRT = (RULES[k] for k in ("sin", "cos", "abs", "sqrt"))
+_SOFTPLUS, _LOG_SIGMOID, _MAX, _MIN = (RULES[k] for k in ("softplus", "log_sigmoid", "max", "min"))
 
 
 class Value:
@@ -92,6 +94,13 @@ class Value:
     def backward(self, gradient: float = 1.0) -> None:
         """Add d self / d node * gradient to `.grad` of every node of the graph (see backward.py)."""
         _backward(self, gradient)
+
+    def detach(self) -> Value:
+        """A new leaf holding the same number, with no history: gradients stop there (PyTorch's detach).
+
+        Later changes to one's `.data` do not reach the other (a float is copied, not shared).
+        """
+        return Value(self.data)
 
     # -- operations ---------------------------------------------------------------------------------
     # Each records one node with a rule from rules.py. The hot ones (+, -, *, unary -, relu) are
@@ -284,6 +293,41 @@ class Value:
     def sigmoid(self) -> Value:
         """1 / (1 + e^-x), computed without overflow; derivative sigma (1 - sigma)."""
         return _record(_SIGMOID, self)
+
+    def sin(self) -> Value:
+        """Sine (radians); derivative cos."""
+        return _record(_SIN, self)
+
+    def cos(self) -> Value:
+        """Cosine (radians); derivative -sin."""
+        return _record(_COS, self)
+
+    def __abs__(self) -> Value:
+        """abs(self); derivative sign(self), taken as 0 at the kink self == 0 (as torch.abs)."""
+        return _record(_ABS, self)
+
+    def sqrt(self) -> Value:
+        """Square root; defined for data >= 0. Its derivative 0.5 / sqrt is infinite at 0, so
+        backward through sqrt of 0 raises ZeroDivisionError naming sqrt (PyTorch gives inf)."""
+        return _record(_SQRT, self)
+
+    def softplus(self) -> Value:
+        """log(1 + e^x), stable for any x (exp is only taken of -|x|); derivative sigmoid(x)."""
+        return _record(_SOFTPLUS, self)
+
+    def log_sigmoid(self) -> Value:
+        """log(sigmoid(x)) = -softplus(-x), stable for any x; derivative sigmoid(-x)."""
+        return _record(_LOG_SIGMOID, self)
+
+    def max(self, other: Value | float) -> Value:
+        """The larger of self and other (a Value or a number), as one node; at a tie each gets
+        half the gradient (as torch.maximum). Python's max(x, y) instead returns x or y itself."""
+        return _record(_MAX, self, _operand(other, "max"))
+
+    def min(self, other: Value | float) -> Value:
+        """The smaller of self and other (a Value or a number), as one node; at a tie each gets
+        half the gradient (as torch.minimum). Python's min(x, y) instead returns x or y itself."""
+        return _record(_MIN, self, _operand(other, "min"))
 
     # -- comparisons read the data; equality stays identity so Values can key dicts and sets ------
 

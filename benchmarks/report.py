@@ -23,6 +23,12 @@ MLP_ROWS = {
     "chaingrad unfused": "chaingrad unfused (fused=False: a node per multiply and add)",
     "chaingrad replay": "chaingrad replay (autograd.record)",
 }
+#: How the report names the rows of workload 5, the MLP's forward.
+FORWARD_ROWS = {
+    "chaingrad record": "chaingrad, recording (the default call)",
+    "chaingrad no_grad": "chaingrad under `autograd.no_grad()` (no graph)",
+    "float": "plain floats",
+}
 
 
 class Cell:
@@ -62,6 +68,8 @@ class Results:
     phases: dict[str, Any] | None = None  # profiling.phases
     profile: dict[str, Any] | None = None  # profiling.profile
     recursion: dict[str, dict[str, str]] = field(default_factory=dict)  # engine -> N -> "ok" or error
+    forward: dict[str, Cell] = field(default_factory=dict)  # workload 5: "chaingrad record", ... -> cell
+    forward_totals: dict[str, float] = field(default_factory=dict)  # the same rows -> sum of the scores
 
 
 @dataclass
@@ -82,6 +90,7 @@ class Report:
     shared_engines: list[str] = field(default_factory=list)
     shared_sizes: list[int] = field(default_factory=list)
     shared_rounds: int = 0
+    forward_rounds: int = 0
 
 
 def ratio_value(num: Cell | None, den: Cell | None, pn: str = "total", pd: str = "total") -> float | None:
@@ -153,6 +162,10 @@ def headline(res: Results, sizes: list[int]) -> list[str]:
         lines.append(f"| 3. MLP step, {MLP_ROWS[variant]} | {ratio(res.mlp.get('micrograd'), res.mlp[variant])} | "
                      f"{ratio(res.mlp.get('torch'), res.mlp[variant])} | "
                      f"{ratio(res.mlp[variant], res.mlp.get('float'), 'forward', 'forward')} |")
+    for name in ("chaingrad record", "chaingrad no_grad"):
+        if name in res.forward:
+            lines.append(f"| 4. MLP forward, {FORWARD_ROWS[name]} | - | - | "
+                         f"{ratio(res.forward[name], res.forward.get('float'), 'total', 'forward')} |")
     return lines
 
 
@@ -253,6 +266,14 @@ def targets(report: Report) -> list[str]:
         else:
             row(f"chain N={deep[-1]:g} runs", big.error if big else "not measured", "NO")
     check("replay / rebuild on the MLP step >= 10x", mlp("chaingrad", "chaingrad replay"), 10)
+    if res.forward:
+        def forward(num: str, pn: str, den: str, pd: str) -> Callable[[Results], float | None]:
+            return lambda r: ratio_value(r.forward.get(num), r.forward.get(den), pn, pd)
+
+        check("MLP forward without a graph: chaingrad no_grad / float forward <= 1.5x",
+              forward("chaingrad no_grad", "total", "float", "forward"), 1.5, higher=False)
+        check("MLP forward: recording / no_grad >= 5x", forward("chaingrad record", "total", "chaingrad no_grad",
+                                                               "total"), 5)
     return lines
 
 
@@ -325,6 +346,29 @@ def mlp_table(report: Report) -> list[str]:
                     ""]
 
 
+def forward_table(report: Report) -> list[str]:
+    res = report.results
+    if not res.forward:
+        return []
+    floor = res.forward.get("float")
+    lines = [f"### Workload 5: evaluating MLP(2, [16, 16, 1]) on the {report.mlp_points} points, with and "
+             "without a graph", "",
+             "The scores of every point, from the weights of workload 3. Milliseconds per evaluation, median "
+             f"(min-max) over {plural(report.forward_rounds, 'round')}; free = dropping the scores (when "
+             "recording, the graph goes with them). Under `no_grad()` each `MLP` call runs its sums and "
+             "activations on floats and returns a leaf Value; the float row is `scalar_mlp` on plain floats, "
+             "the floor for the interpreter.", "",
+             "| evaluation | forward | free | total | / float forward | sum of the scores |",
+             "|---|---|---|---|---|---|"]
+    for name, cell in res.forward.items():
+        lo, hi = min(cell.phase("total")), max(cell.phase("total"))
+        lines.append(f"| {FORWARD_ROWS.get(name, name)} | {cell.median('forward') * 1e3:.3g} | "
+                     f"{cell.median('free') * 1e3:.3g} | {cell.median('total') * 1e3:.3g} ({lo * 1e3:.3g}-"
+                     f"{hi * 1e3:.3g}) | {ratio(cell, floor, 'total', 'forward')} | "
+                     f"{res.forward_totals.get(name, math.nan)!r} |")
+    return lines + [""]
+
+
 def memory_table(report: Report) -> list[str]:
     lines = ["### Workload 4: memory", "",
              "Bytes per operation traced by tracemalloc while building the wide graph, and the share "
@@ -391,7 +435,7 @@ def render(report: Report, names: list[str]) -> str:
     lines += recursion_lines(res.recursion, report.deep)
     lines += scaling_table("Workload 2: wide neuron sum `w0*x0 + ... + w(N-1)*x(N-1)` over 2N leaves "
                            "(2N - 1 operations)", res.wide, report.sizes, names, lambda n: 2 * n - 1)
-    lines += mlp_table(report) + memory_table(report)
+    lines += mlp_table(report) + memory_table(report) + forward_table(report)
     lines += ["## Where the time goes", ""]
     if res.phases:
         lines += phase_table(res.phases, report.phase_rounds, res.mlp_ops)

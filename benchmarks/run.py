@@ -11,7 +11,9 @@ not installed is left out of the tables. Workloads (benchmarks/workloads.py), as
 2. wide: a neuron's sum ``w0*x0 + w1*x1 + ...`` over 2N leaves (2N - 1 operations);
 3. mlp: one full-batch training step of MLP(2, [16, 16, 1]) on 100 two-moons points with
    hinge loss + 1e-4 L2 (micrograd's demo), the same initial weights in every engine;
-4. memory: bytes per node (tracemalloc) and whether dropping the output frees the graph.
+4. memory: bytes per node (tracemalloc) and whether dropping the output frees the graph;
+5. mlp forward: the MLP's scores on the same points, recorded (the default call), under
+   ``autograd.no_grad()`` (no graph), and on plain floats.
 
 Method: each engine runs in its own worker process (benchmarks/worker.py), a fresh interpreter
 that imports only that engine's library, as its users have it. The garbage collector stays on
@@ -55,7 +57,7 @@ from typing import Any, NamedTuple
 from nn.data import make_moons
 
 from .report import HERE, NO_GC, Cell, Cells, Report, Results, plot, render
-from .workloads import ENGINES, LIBRARY, initial_weights
+from .workloads import ENGINES, FORWARD_VARIANTS, LIBRARY, initial_weights
 
 ROOT = HERE.parent
 RIVALS = ("chaingrad", "micrograd", "torch")  # the engines of the reduced shared pass
@@ -233,16 +235,18 @@ class Plan:
     shared_sizes: list[int]  # the reduced pass in one interpreter
     shared_rounds: int
     recursion_sizes: list[int]  # chains backpropagated under the default recursion limit
+    forward_rounds: int = 9  # workload 5, the MLP's forward with and without a graph
 
 
 PLANS = {
     "full": Plan(sizes=[1000, 10_000, 100_000], rounds=lambda n: 9 if n <= 10_000 else 5, deep=[1_000_000],
                  mlp_rounds=7, mlp_points=100, phase_rounds=9, mem_n=10_000,
-                 shared_sizes=[10_000, 100_000], shared_rounds=3, recursion_sizes=[500, 1000, 2000, 100_000]),
+                 shared_sizes=[10_000, 100_000], shared_rounds=3, recursion_sizes=[500, 1000, 2000, 100_000],
+                 forward_rounds=15),
     "quick": Plan(sizes=[1000, 10_000], rounds=lambda n: 3, deep=[], mlp_rounds=3, mlp_points=100, phase_rounds=9,
                   mem_n=10_000, shared_sizes=[10_000], shared_rounds=3, recursion_sizes=[500, 1000, 2000, 10_000]),
     "smoke": Plan(sizes=[10, 100], rounds=lambda n: 1, deep=[], mlp_rounds=1, mlp_points=6, phase_rounds=3,
-                  mem_n=100, shared_sizes=[100], shared_rounds=1, recursion_sizes=[10, 100]),
+                  mem_n=100, shared_sizes=[100], shared_rounds=1, recursion_sizes=[10, 100], forward_rounds=1),
 }
 
 
@@ -273,6 +277,8 @@ def measure(workers: dict[str, WorkerProcess], engines: list[str], plan: Plan, d
     mlp, losses, setup = mlp_rounds("mlp", steppers, plan.mlp_rounds, data)
     print("phases", file=sys.stderr)  # right after the MLP rounds, in the same state of the heap
     phases = me.call(do="phases", rounds=plan.phase_rounds, **data._asdict())
+    print("mlp forward", file=sys.stderr)
+    forward, forward_totals = forward_rounds(workers, engines, plan.forward_rounds, data)
     print("memory", file=sys.stderr)
     mem = {}
     for e in engines:
@@ -286,7 +292,26 @@ def measure(workers: dict[str, WorkerProcess], engines: list[str], plan: Plan, d
     profile = me.call(do="profile", **data._asdict())
     replay = setup["chaingrad replay"]
     return Results(chain, wide, mlp, losses, mem, replay["record_seconds"], replay["ops"], phases, profile,
-                   recursion)
+                   recursion, forward, forward_totals)
+
+
+def forward_rounds(workers: dict[str, WorkerProcess], engines: list[str], rounds: int, data: MLPData
+                   ) -> tuple[dict[str, Cell], dict[str, float]]:
+    """Workload 5: each variant of the MLP's forward in its engine's worker, interleaved round by round.
+
+    Returns each row's timings and the sum of its scores (the same for every row when they agree).
+    """
+    rows = [(f"{e} {v}" if e == "chaingrad" else e, e, v) for e in engines for v in FORWARD_VARIANTS.get(e, ())]
+    cells: dict[str, Cell] = {name: Cell() for name, _, _ in rows}
+    totals: dict[str, float] = {}
+    for r in range(rounds):
+        for name, engine, variant in rotated(rows, r):
+            reply = workers[engine].call(do="mlp_forward", engine=engine, variant=variant, weights=data.weights,
+                                         X=data.X)
+            cells[name].runs.append(reply["timing"])
+            totals[name] = reply["total"]
+        print(f"  mlp forward round {r + 1}/{rounds}", file=sys.stderr, flush=True)
+    return cells, totals
 
 
 def measure_shared(worker: WorkerProcess, engines: list[str], sizes: list[int], rounds: int, data: MLPData
@@ -341,6 +366,7 @@ def main(argv: list[str] | None = None) -> int:
 
     report = Report(mode=mode, shared_mode=args.shared, results=results, sizes=plan.sizes, deep=plan.deep,
                     mlp_points=plan.mlp_points, mlp_rounds=plan.mlp_rounds, phase_rounds=plan.phase_rounds,
+                    forward_rounds=plan.forward_rounds,
                     mem_n=plan.mem_n, workers=hellos, shared=shared, shared_engines=rivals,
                     shared_sizes=plan.shared_sizes, shared_rounds=plan.shared_rounds)
     names = engines + [NO_GC]

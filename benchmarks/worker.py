@@ -15,6 +15,8 @@ or {"error": text} if an engine cannot be imported. Then, with "engine" naming o
     {"do": "mlp_setup", "engine": e, "variant": v, "weights": [...], "X": [...], "y": [...]}
                                                               -> {"record_seconds": s, "ops": int | null}
     {"do": "mlp_step", "engine": e, "variant": v}             -> {"timing": {...}, "loss": x}
+    {"do": "mlp_forward", "engine": e, "variant": v, "weights": [...], "X": [...]}
+                                                              -> {"timing": {...}, "total": sum of scores}
     {"do": "memory", "engine": e, "n": N}                     -> {"bytes_per_node": b, "freed": share}
     {"do": "recursion", "engine": e, "sizes": [N, ...]}       -> {"N": "ok" | "RecursionError", ...}
     {"do": "phases", "weights": ..., "X": ..., "y": ..., "rounds": r}   chaingrad only (profiling.py)
@@ -34,7 +36,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from .workloads import ENGINES, WORKLOADS, Engine, MLPStep, memory, recursion_probe, without_gc
+from .workloads import ENGINES, WORKLOADS, Engine, MLPStep, memory, mlp_forward, recursion_probe, without_gc
 
 Reply = dict[str, Any]
 
@@ -77,6 +79,10 @@ class Worker:
         if do == "mlp_step":
             timing, loss = timed(self.mlps[command["engine"], command["variant"]].step)
             return {"timing": timing, "loss": loss}
+        if do == "mlp_forward":
+            engine, variant = self.engines[command["engine"]], command["variant"]
+            timing, total = timed(lambda: mlp_forward(engine, variant, command["weights"], command["X"]))
+            return {"timing": timing, "total": total}
         if do == "recursion":
             return recursion_probe(self.engines[command["engine"]], command["sizes"])
         if do == "memory":

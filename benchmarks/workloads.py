@@ -49,8 +49,9 @@ class Chaingrad(Engine):
     def __init__(self) -> None:
         import autograd
         import nn
+        from autograd.grad_mode import no_grad
 
-        self.autograd, self.nn = autograd, nn
+        self.autograd, self.nn, self.no_grad = autograd, nn, no_grad
 
     def leaf(self, x: float) -> Any:
         return self.autograd.Value(x)
@@ -324,6 +325,49 @@ class MLPStep:
             p.data -= LR * p.grad
         for p in self.params:
             p.grad = 0.0
+
+
+# ---------------------------------------------------------------------------------------------
+# Workload 5: evaluating the MLP, with and without a graph.
+# ---------------------------------------------------------------------------------------------
+
+#: The variants of the evaluation, by engine: chaingrad records a graph ("record", the default
+#: call) or runs under ``autograd.no_grad()``; floats are the floor (`scalar_mlp` on floats).
+FORWARD_VARIANTS = {"chaingrad": ("record", "no_grad"), "float": ("default",)}
+
+
+def mlp_forward(engine: Engine, variant: str, weights: list[float], X: list[list[float]]) -> tuple[Timing, float]:
+    """MLP(2, [16, 16, 1])'s score for every point, once; returns (phase timings, sum of the scores).
+
+    "forward" is the calls; "free" is dropping the scores (and with them a recorded graph).
+    chaingrad's model is built and loaded untimed, as a trained model would be at hand.
+    """
+    clock = time.perf_counter
+    if isinstance(engine, Chaingrad):
+        model = engine.nn.MLP(*SIZES)
+        model.load_state_dict(dict(zip(model.state_dict(), weights)))
+        if variant == "no_grad":
+            t0 = clock()
+            with engine.no_grad():
+                scores = [model(x) for x in X]
+            t1 = clock()
+        elif variant == "record":
+            t0 = clock()
+            scores = [model(x) for x in X]
+            t1 = clock()
+        else:
+            raise ValueError(f"chaingrad has no {variant!r} forward")
+        total = sum(engine.value(s) for s in scores)
+    elif isinstance(engine, Floats) and variant == "default":
+        t0 = clock()
+        scores = scalar_mlp(engine, weights, X)
+        t1 = clock()
+        total = sum(scores)
+    else:
+        raise ValueError(f"{engine.name} has no {variant!r} forward")
+    t2 = clock()
+    del scores
+    return {"forward": t1 - t0, "free": clock() - t2 + reclaim_cycles()}, total
 
 
 # ---------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from . import losses, optim
 from .io import load, save
-from .losses import bce, hinge, mse
+from .losses import bce, bce_with_logits, cross_entropy, hinge, mse, softmax
 from .module import ACTIVATIONS, MLP, Layer, Module, Neuron
 from .optim import SGD, Adam
 
@@ -17,6 +17,9 @@ __all__ = [
     "mse",
     "bce",
     "hinge",
+    "bce_with_logits",
+    "softmax",
+    "cross_entropy",
     "SGD",
     "Adam",
     "save",

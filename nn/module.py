@@ -18,6 +18,11 @@ bigger one is labelled as part of it (the neurons of an MLP's first layer are ``
 ``L1.n2``, ...). A call labels the nodes it creates the same way: a neuron's pre-activation
 ``L1.n3.z`` and its activation ``L1.n3.a`` (a linear neuron's output is its ``z``); the inputs
 are left as they are. Labels only name things: they change no number.
+
+Inside ``with autograd.no_grad():`` (see `autograd.grad_mode`) a call records nothing: it runs the
+same sums and activations on plain floats, the numbers the recorded forward gives bit for bit,
+and returns new leaf Values holding them (unlabelled, with no graph behind them). The flag is
+read once per call of a Neuron, Layer or MLP, not per operation.
 """
 
 from __future__ import annotations
@@ -28,7 +33,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from autograd import Value, dot
-from autograd.numbers import as_number
+from autograd.grad_mode import is_grad_enabled
+from autograd.numbers import as_number, finite_number
+from autograd.rules import RULES
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS"]
 
@@ -41,6 +48,17 @@ ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
     "tanh": Value.tanh,
     "linear": None,
 }
+
+#: The same activations on plain floats, for `no_grad`: each rule's own forward from the table,
+#: so the numbers are the ones the recorded nodes hold. An activation added to ACTIVATIONS that
+#: is not here is applied to a leaf Value and read back (correct, only slower).
+_ON_FLOATS: dict[Callable[[Value], Value], Callable[[float], float]] = {
+    Value.relu: RULES["relu"].forward,
+    Value.sigmoid: RULES["sigmoid"].forward,
+    Value.tanh: RULES["tanh"].forward,
+}
+_INF = float("inf")
+_NEG_INF = -_INF
 
 
 def _check_activation(name: object) -> str:
@@ -57,6 +75,36 @@ def _check_size(n: object, what: str) -> int:
     if n < 1:
         raise ValueError(f"{what} must be >= 1, got {n}")
     return n
+
+
+def _check_inputs(kind: str, x: Sequence[Input], nin: int) -> None:
+    if isinstance(x, (Value, int, float)) or len(x) != nin:
+        got = len(x) if hasattr(x, "__len__") else f"a {type(x).__name__}"
+        raise ValueError(f"{kind} expects a sequence of {nin} inputs, got {got}")
+
+
+def _input_floats(x: Sequence[Input], kind: str) -> list[float]:
+    """The inputs' numbers, for a forward without a graph; a non-number or inf/nan is refused, as recording does."""
+    return [xi.data if type(xi) is Value else finite_number(xi, f"{kind} input") for xi in x]
+
+
+def _forward_floats(neurons: list[Neuron], x: list[float], activation: str) -> list[float]:
+    """Each neuron's activation on plain floats: no node, the numbers the recorded forward gives.
+
+    The sum is b + w1*x1 + w2*x2 + ..., left to right, as the `dot` node (and the unfused
+    chain) adds it, so every bit agrees. An overflow is an OverflowError, as when recording.
+    """
+    act = ACTIVATIONS[activation]
+    on_floats = None if act is None else _ON_FLOATS.get(act) or (lambda z: act(Value(z)).data)
+    out = []
+    for n in neurons:
+        z = n.b.data
+        for w, xi in zip(n.w, x):
+            z += w.data * xi
+        if not _NEG_INF < z < _INF:
+            raise OverflowError(f"{n._z_label or 'z'}: the weighted sum overflows a float ({z!r}) in a no_grad forward")
+        out.append(z if on_floats is None else on_floats(z))
+    return out
 
 
 def _fused_repr(fused: bool) -> str:
@@ -169,9 +217,13 @@ class Neuron(Module):
         self._z_label, self._a_label = f"{prefix}z", f"{prefix}a"
 
     def __call__(self, x: Sequence[Input]) -> Value:
-        if isinstance(x, (Value, int, float)) or len(x) != self.nin:
-            got = len(x) if hasattr(x, "__len__") else f"a {type(x).__name__}"
-            raise ValueError(f"Neuron expects a sequence of {self.nin} inputs, got {got}")
+        _check_inputs("Neuron", x, self.nin)
+        if not is_grad_enabled():  # inside no_grad(): plain floats, a leaf out
+            return Value(_forward_floats([self], _input_floats(x, "Neuron"), self.activation)[0])
+        return self._record(x)
+
+    def _record(self, x: Sequence[Input]) -> Value:
+        """The forward that records the graph; `x` is already checked."""
         if self.fused:  # one node: b * 1.0 + w1 * x1 + w2 * x2 + ..., summed in that order
             z = dot((self.b, *self.w), (1.0, *x))
         else:
@@ -226,10 +278,10 @@ class Layer(Module):
             neuron._name(f"{prefix}n{j}.")
 
     def __call__(self, x: Sequence[Input]) -> list[Value]:
-        if isinstance(x, (Value, int, float)) or len(x) != self.nin:
-            got = len(x) if hasattr(x, "__len__") else f"a {type(x).__name__}"
-            raise ValueError(f"Layer expects a sequence of {self.nin} inputs, got {got}")
-        return [n(x) for n in self.neurons]
+        _check_inputs("Layer", x, self.nin)
+        if not is_grad_enabled():  # inside no_grad(): plain floats, leaves out
+            return [Value(a) for a in _forward_floats(self.neurons, _input_floats(x, "Layer"), self.activation)]
+        return [n._record(x) for n in self.neurons]  # x is checked once here, not again per neuron
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [
@@ -291,6 +343,12 @@ class MLP(Module):
         # A lone number goes through as it is, for the first Layer to refuse with its message.
         inputs: Sequence[Input] = x if isinstance(x, (Value, int, float)) else list(x)
         first, *rest = self.layers
+        if not is_grad_enabled():  # inside no_grad(): plain floats through every layer, leaves out
+            _check_inputs("Layer", inputs, first.nin)
+            numbers = _input_floats(inputs, "MLP")
+            for layer in self.layers:
+                numbers = _forward_floats(layer.neurons, numbers, layer.activation)
+            return Value(numbers[0]) if len(numbers) == 1 else [Value(a) for a in numbers]
         out = first(inputs)
         for layer in rest:
             out = layer(out)

@@ -32,7 +32,8 @@ def _v(x: object) -> float:
 
 
 class R:
-    """A float with Value's interface (operators, exp/log/tanh/sigmoid/relu), computed by `math`.
+    """A float with Value's interface (operators, exp/log/tanh/sigmoid/relu, sin/cos/abs/sqrt,
+    softplus/log_sigmoid, max/min), computed by `math`.
 
     It also records facts about the evaluation so randomized tests can reject points where a
     finite difference is unreliable: the smallest |argument| given to relu and the largest |value|.
@@ -98,6 +99,39 @@ class R:
         book = self.log_book
         book["relu_min"] = min(book["relu_min"], abs(self.v))
         return self._new(self.v if self.v > 0 else 0.0)
+
+    def _kink(self, distance: float) -> None:
+        """Note how close an argument came to a kink (relu's, abs's, max's tie): the "relu_min"."""
+        self.log_book["relu_min"] = min(self.log_book["relu_min"], abs(distance))
+
+    def sin(self) -> R:
+        return self._new(math.sin(self.v))
+
+    def cos(self) -> R:
+        return self._new(math.cos(self.v))
+
+    def sqrt(self) -> R:
+        return self._new(math.sqrt(self.v))
+
+    def __abs__(self) -> R:
+        self._kink(self.v)
+        return self._new(math.fabs(self.v))
+
+    def softplus(self) -> R:  # log(1 + e^x), in two branches so that exp never overflows
+        x = self.v
+        return self._new(x + math.log1p(math.exp(-x)) if x > 0 else math.log1p(math.exp(x)))
+
+    def log_sigmoid(self) -> R:  # log(sigmoid(x)) = -softplus(-x)
+        x = self.v
+        return self._new(x - math.log1p(math.exp(x)) if x < 0 else -math.log1p(math.exp(-x)))
+
+    def max(self, o: object) -> R:
+        self._kink(self.v - _v(o))
+        return self._new(self.v if self.v >= _v(o) else _v(o))
+
+    def min(self, o: object) -> R:
+        self._kink(self.v - _v(o))
+        return self._new(self.v if self.v <= _v(o) else _v(o))
 
 
 def evaluate(fn: Callable[..., object], point: Sequence[float]) -> tuple[float, dict]:

@@ -27,6 +27,49 @@ POSITIVE_BASES = ((1.5, 2.3), (0.4, -1.2), (2.0, 0.0), (3.0, 0.5), (0.05, 3.0), 
 ANY = ((-2.5,), (-0.7,), (0.0,), (0.3,), (1.9,))
 NONZERO = ((-2.5,), (-0.7,), (0.3,), (1.9,), (6.0,))
 POSITIVE = ((0.001,), (0.3,), (1.0,), (2.7,), (1e6,))
+AWAY_FROM_0 = ((-2.5,), (-0.7,), (-0.001,), (0.001,), (0.3,), (1.9,))
+SATURATING = ANY + ((-800.0,), (-40.0,), (-21.0,), (21.0,), (40.0,), (800.0,))
+
+
+def _is_tensor(x: object) -> bool:
+    return type(x).__module__.startswith("torch")
+
+
+# The new operations under their PyTorch spellings, so each case stays one lambda for Values,
+# gradtools.R and tensors (a tensor has no .softplus(), and torch.maximum wants two tensors).
+def softplus(x):
+    """x.softplus(); on a tensor -logsigmoid(-x), exact where F.softplus returns x itself above 20."""
+    if _is_tensor(x):
+        import torch
+
+        return -torch.nn.functional.logsigmoid(-x)
+    return x.softplus()
+
+
+def log_sigmoid(x):
+    if _is_tensor(x):
+        import torch
+
+        return torch.nn.functional.logsigmoid(x)
+    return x.log_sigmoid()
+
+
+def maximum(x, y):
+    """x.max(y); on tensors torch.maximum, a number y made a tensor (not clamp: its tie differs)."""
+    if _is_tensor(x):
+        import torch
+
+        return torch.maximum(x, y if _is_tensor(y) else torch.tensor(float(y), dtype=x.dtype))
+    return x.max(y)
+
+
+def minimum(x, y):
+    if _is_tensor(x):
+        import torch
+
+        return torch.minimum(x, y if _is_tensor(y) else torch.tensor(float(y), dtype=x.dtype))
+    return x.min(y)
+
 
 CASES = [
     # add / sub / mul / div between two Values
@@ -82,6 +125,17 @@ CASES = [
         lambda a: (sigmoid(a) * sigmoid(-a),),
     ),
     Case("relu", lambda a: a.relu(), ((-2.0,), (-0.001,), (0.001,), (2.0,), (123.0,)), lambda a: (float(a > 0),)),
+    # sin, cos, abs, sqrt, softplus, log_sigmoid, max, min (kinks and ties: tests/test_new_ops.py)
+    Case("sin", lambda a: a.sin(), ANY + ((math.pi,), (-40.0,), (123.0,)), lambda a: (math.cos(a),)),
+    Case("cos", lambda a: a.cos(), ANY + ((math.pi / 2,), (-40.0,), (123.0,)), lambda a: (-math.sin(a),)),
+    Case("abs", lambda a: abs(a), AWAY_FROM_0, lambda a: (math.copysign(1.0, a),)),
+    Case("sqrt", lambda a: a.sqrt(), POSITIVE + ((1e-300,),), lambda a: (0.5 / math.sqrt(a),)),
+    Case("softplus", softplus, SATURATING, lambda a: (sigmoid(a),)),
+    Case("log_sigmoid", log_sigmoid, SATURATING, lambda a: (sigmoid(-a),)),
+    Case("max", maximum, BINARY_POINTS, lambda a, b: (float(a > b), float(a < b))),
+    Case("min", minimum, BINARY_POINTS, lambda a, b: (float(a < b), float(a > b))),
+    Case("max_const_right", lambda a: maximum(a, 0.5), ANY, lambda a: (float(a > 0.5),)),
+    Case("min_const_right", lambda a: minimum(a, -0.5), ANY, lambda a: (float(a < -0.5),)),
 ]
 
 

@@ -93,7 +93,7 @@ def random_graph(rng: random.Random, leaves: list[Value], size: int) -> Value:
     for _ in range(size):
         a, b = rng.choice(pool), rng.choice(pool)
         c = rng.choice([-1.5, -0.5, 0.25, 2.0, 3.0])
-        op = rng.randrange(16)
+        op = rng.randrange(24)
         if op == 0:
             v = a + b
         elif op == 1:
@@ -124,6 +124,22 @@ def random_graph(rng: random.Random, leaves: list[Value], size: int) -> Value:
             v = a.sigmoid()
         elif op == 14:
             v = a.relu()
+        elif op == 15:
+            v = a.sin() * b.cos()
+        elif op == 16:
+            v = abs(a - c)
+        elif op == 17:
+            v = (a * a + 0.25).sqrt()
+        elif op == 18:
+            v = a.softplus()
+        elif op == 19:
+            v = a.log_sigmoid()
+        elif op == 20:
+            v = a.max(b) - b.min(c)
+        elif op == 21:
+            v = a.max(a) + c * a.min(a)  # a tie: each operand gets half the gradient
+        elif op == 22:
+            v = b.min(a).cos()
         else:
             v = dot([a, c, b, a], [b, a, 2.0, a])  # a used in three pairs, one pair with a constant
         pool.append(v.tanh() * 3.0 if abs(v.data) > 10.0 else v)

@@ -39,6 +39,37 @@ HEADER = (
 )
 BEGIN = "    # BEGIN GENERATED OPERATORS"
 END = "    # END GENERATED OPERATORS"
+LINE = 120  # the longest line the project's linter accepts (pyproject.toml)
+# The functions a derivative may call besides arithmetic, each of a float or of a Value: on a
+# float the math, on a Value the method of the same name (so create_graph records it as a node).
+# name: (its value on a float x, its docstring)
+HELPERS = {
+    "log": ("math.log(x)", "Natural log of a float or of a Value, so one derivative formula serves both."),
+    "sin": ("math.sin(x)", "Sine of a float or of a Value, so one derivative formula serves both."),
+    "cos": ("math.cos(x)", "Cosine of a float or of a Value, so one derivative formula serves both."),
+    "sigmoid": ("_sigmoid(x)", "The logistic function of a float (the sigmoid rule's stable forward) or of a Value."),
+}
+_CALL = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
+
+
+def called(expression: str) -> list[str]:
+    """The names of the functions an expression calls: "b * log(a)" calls ["log"]."""
+    return _CALL.findall(expression)
+
+
+def check_calls() -> None:
+    """Refuse a derivative that calls a function with no float-and-Value helper (it would fail
+    in grad(create_graph=True) or in replay, not here)."""
+    for rule in RULES.values():
+        for expression in rule.derivatives:
+            unknown = [name for name in called(expression) if name not in HELPERS]
+            if unknown:
+                raise SystemExit(
+                    f"rule {rule.name!r}: the derivative {expression!r} calls {unknown[0]}(), which is not "
+                    f"one of {sorted(HELPERS)}; add it to HELPERS in autograd/_generated/generate.py"
+                )
+
+
 def quote(text: str) -> str:
     """A string literal in double quotes, as the project's formatter writes them."""
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -73,10 +104,16 @@ def formulas_source() -> str:
         "from collections.abc import Callable",
         "from typing import Any, NamedTuple",
         "",
-        "",
-        "def log(x: Any) -> Any:",
-        '    """Natural log of a float or of a Value, so one derivative formula serves both."""',
-        "    return math.log(x) if type(x) is float else x.log()",
+        "from ..rules import _sigmoid",
+    ]
+    for name, (on_float, doc) in HELPERS.items():
+        lines += ["", ""]
+        lines += [
+            f"def {name}(x: Any) -> Any:",
+            f'    """{doc}"""',
+            f"    return {on_float} if type(x) is float else x.{name}()",
+        ]
+    lines += [
         "",
         "",
         "class Compiled(NamedTuple):",
@@ -102,8 +139,15 @@ def formulas_source() -> str:
             if i + 1 < rule.arity:
                 lines += ["", ""]
         sources = f"({quote(rule.formula)}, {tuple_of([quote(d) for d in rule.derivatives])})"
-        table.append(f"    {quote(rule.name)}: Compiled({sources}, {forward}, {tuple_of(names)}),")
+        entry = f"    {quote(rule.name)}: Compiled({sources}, {forward}, {tuple_of(names)}),"
+        if len(entry) > LINE:  # one argument a line, as the formatter writes it
+            arguments = "".join(f"        {x},\n" for x in (sources, forward, tuple_of(names)))
+            entry = f"    {quote(rule.name)}: Compiled(\n{arguments}    ),"
+        table.append(entry)
     lines += ["", "", "COMPILED: dict[str, Compiled] = {", *table, "}"]
+    helpers = ", ".join(f"{quote(name)}: {name}" for name in HELPERS)
+    lines += ["", "# For replay, whose code calls them by name."]
+    lines += [f"HELPERS: dict[str, Callable[[Any], Any]] = {{{helpers}}}"]
     return "\n".join(lines) + "\n"
 
 
@@ -162,7 +206,7 @@ HOT_FIRST = ("mul", "add", "relu")  # tested first: the operations of a neural n
 def reverse_source() -> str:
     ordered = [RULES[n] for n in HOT_FIRST] + [r for r in RULES.values() if r.name not in HOT_FIRST]
     constants = [f"{r.name.upper()} = RULES[{quote(r.name)}]" for r in ordered]
-    takes_log = any(uses(d, "log") for r in ordered for d in r.derivatives)
+    helpers = sorted({name for r in ordered for d in r.derivatives for name in called(d)})
     lines = [
         '"""The reverse pass on floats: `backward.backpropagate` with each rule\'s derivatives inlined.',
         "",
@@ -180,7 +224,7 @@ def reverse_source() -> str:
         "",
         "from ..graph import edges",
         "from ..rules import RULES",
-        *(["from .formulas import log  # for derivatives that take a logarithm"] if takes_log else []),
+        *([f"from .formulas import {', '.join(helpers)}  # the functions the derivatives call"] if helpers else []),
         "",
         "if TYPE_CHECKING:",
         "    from ..value import Value",
@@ -197,8 +241,12 @@ def reverse_source() -> str:
     for i, rule in enumerate(ordered):
         if i == len(HOT_FIRST):
             lines += ["        elif rule is None:  # a leaf: nothing to pass back", "            continue"]
-        derivatives = ", ".join(f"d out / d {'ab'[k]} = {d}" for k, d in enumerate(rule.derivatives))
-        lines.append(f"        {'if' if i == 0 else 'elif'} rule is {rule.name.upper()}:  # {derivatives}")
+        derivatives = [f"d out / d {'ab'[k]} = {d}" for k, d in enumerate(rule.derivatives)]
+        test = f"        {'if' if i == 0 else 'elif'} rule is {rule.name.upper()}:"
+        if len(f"{test}  # {', '.join(derivatives)}") <= LINE:
+            lines.append(f"{test}  # {', '.join(derivatives)}")
+        else:  # one derivative a line, inside the branch
+            lines += [test, *(f"            # {d}" for d in derivatives)]
         lines += ["            " + x for x in branch(rule)]
     lines += [
         "        else:  # a rule added after this file was written: the generic reader",
@@ -285,6 +333,7 @@ def value_source(current: str) -> str:
 
 def outputs() -> dict[Path, str]:
     """Every generated file's path and the text it should have."""
+    check_calls()
     value = PACKAGE / "value.py"
     return {
         PACKAGE / "_generated" / "formulas.py": formulas_source(),

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from ..graph import edges
 from ..rules import RULES
-from .formulas import log  # for derivatives that take a logarithm
+from .formulas import cos, log, sigmoid, sin  # the functions the derivatives call
 
 if TYPE_CHECKING:
     from ..value import Value
@@ -32,6 +32,14 @@ LOG = RULES["log"]
 TANH = RULES["tanh"]
 SIGMOID = RULES["sigmoid"]
 DOT = RULES["dot"]
+SIN = RULES["sin"]
+COS = RULES["cos"]
+ABS = RULES["abs"]
+SQRT = RULES["sqrt"]
+SOFTPLUS = RULES["softplus"]
+LOG_SIGMOID = RULES["log_sigmoid"]
+MAX = RULES["max"]
+MIN = RULES["min"]
 
 
 def backpropagate_floats(order: list[Value]) -> None:
@@ -134,6 +142,66 @@ def backpropagate_floats(order: list[Value]) -> None:
                 elif type(B) is not float:  # A is a constant
                     a = A
                     B._g += g * (a)
+        elif rule is SIN:  # d out / d a = cos(a)
+            A = node._a
+            a = A.data
+            A._g += g * (cos(a))
+        elif rule is COS:  # d out / d a = -sin(a)
+            A = node._a
+            a = A.data
+            A._g += g * (-sin(a))
+        elif rule is ABS:  # d out / d a = 1.0 if a > 0.0 else -1.0 if a < 0.0 else 0.0
+            A = node._a
+            a = A.data
+            A._g += g * (1.0 if a > 0.0 else -1.0 if a < 0.0 else 0.0)
+        elif rule is SQRT:  # d out / d a = 0.5 / out
+            out = node.data
+            A = node._a
+            A._g += g * (0.5 / out)
+        elif rule is SOFTPLUS:  # d out / d a = sigmoid(a)
+            A = node._a
+            a = A.data
+            A._g += g * (sigmoid(a))
+        elif rule is LOG_SIGMOID:  # d out / d a = sigmoid(-a)
+            A = node._a
+            a = A.data
+            A._g += g * (sigmoid(-a))
+        elif rule is MAX:
+            # d out / d a = 1.0 if a > b else 0.0 if a < b else 0.5
+            # d out / d b = 0.0 if a > b else 1.0 if a < b else 0.5
+            A, B = node._a, node._b
+            if type(A) is not float:
+                if type(B) is not float:
+                    a = A.data
+                    b = B.data
+                    A._g += g * (1.0 if a > b else 0.0 if a < b else 0.5)
+                    B._g += g * (0.0 if a > b else 1.0 if a < b else 0.5)
+                else:  # B is a constant: no gradient for it
+                    a = A.data
+                    b = B
+                    A._g += g * (1.0 if a > b else 0.0 if a < b else 0.5)
+            else:  # A is a constant
+                a = A
+                b = B.data
+                B._g += g * (0.0 if a > b else 1.0 if a < b else 0.5)
+        elif rule is MIN:
+            # d out / d a = 1.0 if a < b else 0.0 if a > b else 0.5
+            # d out / d b = 0.0 if a < b else 1.0 if a > b else 0.5
+            A, B = node._a, node._b
+            if type(A) is not float:
+                if type(B) is not float:
+                    a = A.data
+                    b = B.data
+                    A._g += g * (1.0 if a < b else 0.0 if a > b else 0.5)
+                    B._g += g * (0.0 if a < b else 1.0 if a > b else 0.5)
+                else:  # B is a constant: no gradient for it
+                    a = A.data
+                    b = B
+                    A._g += g * (1.0 if a < b else 0.0 if a > b else 0.5)
+            else:  # A is a constant
+                a = A
+                b = B.data
+                B._g += g * (0.0 if a < b else 1.0 if a > b else 0.5)
         else:  # a rule added after this file was written: the generic reader
             for edge in edges(node):
                 edge.operand._g += g * edge.local()
