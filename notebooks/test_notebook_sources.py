@@ -18,8 +18,8 @@ _spec.loader.exec_module(build)
 SOURCES = sorted(build.SOURCES.glob("[0-9][0-9]_*.py"))
 
 
-def test_there_are_eight_notebooks():
-    assert [s.stem[:2] for s in SOURCES] == ["00", "01", "02", "03", "04", "05", "06", "07"]
+def test_there_are_nine_notebooks():
+    assert [s.stem[:2] for s in SOURCES] == ["00", "01", "02", "03", "04", "05", "06", "07", "08"]
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda s: s.stem)
