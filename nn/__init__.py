@@ -1,6 +1,9 @@
-"""Neural networks on `autograd.Value`: modules, losses, optimizers and JSON persistence."""
+"""Neural networks on `autograd.Value`: modules, losses, optimizers, JSON persistence, and the hand-off to PyTorch.
 
-from . import losses, optim
+`nn.torch_bridge` (``model.to_torch()``, ``nn.MLP.from_torch``) imports PyTorch only when a conversion runs.
+"""
+
+from . import losses, optim, torch_bridge
 from .io import load, save
 from .losses import bce, bce_with_logits, cross_entropy, hinge, mse, softmax
 from .module import ACTIVATIONS, MLP, Layer, Module, Neuron
@@ -14,6 +17,7 @@ __all__ = [
     "ACTIVATIONS",
     "losses",
     "optim",
+    "torch_bridge",
     "mse",
     "bce",
     "hinge",

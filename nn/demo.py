@@ -6,18 +6,26 @@ descent, the learning rate decaying from 2.0 to 0.2, as notebook 6 does (``--mom
 momentum), prints the final accuracy, and writes into the output folder:
 
 * ``decision_boundary.png``: the learned decision regions with the training points,
-* ``loss.png``: loss and accuracy per step,
+* ``loss.png``: loss and accuracy per step, one above the other on a shared axis of steps,
 * ``neuron.svg``: the graph of one first-layer neuron on one sample, with its gradients; its
   caption says which gradients also come through the nodes it does not draw.
+
+Every option is checked before training starts: a bad value, or an output folder the demo could
+not write into, is a usage error (exit status 2) and nothing is written. A run that diverges (the
+loss overflows, or grows past a thousand times where it started) stops with a message saying so
+(exit status 1) instead of plotting it.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import math
 import random
 import sys
+import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,17 +39,20 @@ from .optim import SGD
 
 __all__ = [
     "History",
+    "TrainingDiverged",
     "main",
     "accuracy",
     "loss_and_scores",
     "train",
     "plot_decision_boundary",
     "plot_history",
+    "history_figure",
     "neuron_graph",
     "neuron_caption",
 ]
 
 L2 = 1e-4  # weight of the L2 penalty added to the hinge loss, as in micrograd's demo
+DIVERGED = 1e3  # a loss this many times its start (or 1, if it starts lower) means training diverged
 
 
 @dataclass
@@ -50,6 +61,18 @@ class History:
 
     loss: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)
+
+
+class TrainingDiverged(ArithmeticError):
+    """Training stopped because the loss overflowed or grew past `DIVERGED` times where it started.
+
+    `step` is the number of updates made, `history` the losses and accuracies up to there.
+    """
+
+    def __init__(self, message: str, step: int, history: History) -> None:
+        super().__init__(message)
+        self.step = step
+        self.history = history
 
 
 def loss_and_scores(
@@ -88,26 +111,53 @@ def train(
     """Full-batch gradient descent, the learning rate decaying linearly from lr to lr/10.
 
     With momentum 0 (the default) each step is W' = W - lr * dL/dW, notebook 6's loop.
+    Raises `TrainingDiverged` when a value overflows or the loss grows past `DIVERGED` times its
+    first value (counted from 1 if it starts below 1): the learning rate is too large.
     """
     from tqdm import tqdm  # type: ignore[import-untyped]  # no stubs installed (types-tqdm)
 
     optimizer = SGD(model.parameters(), lr=lr, momentum=momentum)
     history = History()
     bar = tqdm(range(steps), desc="training", unit="step", disable=not progress)
-    for k in bar:
-        loss, scores = loss_and_scores(model, points, labels)
-        acc = accuracy(scores, labels)
-        history.loss.append(loss.data)
-        history.accuracy.append(acc)
-        bar.set_postfix(loss=f"{loss.data:.4f}", acc=f"{acc:.0%}")
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.lr = lr * (1.0 - 0.9 * k / steps)
-        optimizer.step()  # v <- momentum * v + dL/dp, p <- p - lr * v (v = dL/dp at momentum 0)
-    bar.close()
-    _, scores = loss_and_scores(model, points, labels)
+    k = 0
+    try:
+        for k in bar:
+            loss, scores = loss_and_scores(model, points, labels)
+            _check_divergence(loss.data, history, k, lr)
+            acc = accuracy(scores, labels)
+            history.loss.append(loss.data)
+            history.accuracy.append(acc)
+            bar.set_postfix(loss=f"{loss.data:.4f}", acc=f"{acc:.0%}")
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.lr = lr * (1.0 - 0.9 * k / steps)
+            optimizer.step()  # v <- momentum * v + dL/dp, p <- p - lr * v (v = dL/dp at momentum 0)
+        k = steps
+        _, scores = loss_and_scores(model, points, labels)
+    except OverflowError as e:  # the engine and the optimizer refuse to make inf
+        raise TrainingDiverged(
+            f"training diverged: after {k} step{'s' if k != 1 else ''} a value overflowed ({_short(e)}); "
+            f"the learning rate {lr:g} is too large", k, history,
+        ) from e
+    finally:
+        bar.close()
     history.accuracy.append(accuracy(scores, labels))  # after the last update
     return history
+
+
+def _check_divergence(loss: float, history: History, step: int, lr: float) -> None:
+    start = history.loss[0] if history.loss else loss
+    if math.isfinite(loss) and loss <= DIVERGED * max(start, 1.0):
+        return
+    raise TrainingDiverged(
+        f"training diverged: after {step} step{'s' if step != 1 else ''} the loss is {loss:.4g}, "
+        f"up from {start:.4g} at the start; the learning rate {lr:g} is too large", step, history,
+    )
+
+
+def _short(error: Exception, limit: int = 80) -> str:
+    text = str(error)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _scores_on_grid(model: MLP, xs: list[float], ys: list[float]) -> list[list[float]]:
@@ -158,7 +208,7 @@ def plot_decision_boundary(
 
 
 def plot_history(history: History, axes: Sequence[Any]) -> None:
-    """Loss per step on the first axes, accuracy on the second."""
+    """Loss per step on the first axes, accuracy on the second (see `history_figure`)."""
     loss_ax, acc_ax = axes
     loss_ax.plot(range(len(history.loss)), history.loss, color="#1f77b4")
     loss_ax.set_xlabel("step")
@@ -170,6 +220,20 @@ def plot_history(history: History, axes: Sequence[Any]) -> None:
     acc_ax.set_ylabel("training accuracy (%)")
     acc_ax.set_ylim(0, 102)
     acc_ax.grid(alpha=0.3)
+
+
+def history_figure(history: History, title: str = "training on two moons") -> Any:
+    """A matplotlib Figure (no pyplot) of the loss above the accuracy, on one shared axis of steps."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7, 5.5), dpi=100)
+    axes = fig.subplots(2, 1, sharex=True)
+    plot_history(history, axes)
+    for ax in axes:
+        ax.label_outer()  # the step numbers and the label "step" once, under the lower plot
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
 
 
 def neuron_graph(model: MLP, point: Sequence[float], label: int, of: str = "loss") -> Value:
@@ -265,17 +329,65 @@ def _hidden_sizes(text: str) -> list[int]:
     return sizes
 
 
-def _positive(kind: type) -> Any:
-    def parse(text: str) -> Any:
+def _whole(minimum: int) -> Callable[[str], int]:
+    """An int option of at least `minimum`."""
+
+    def parse(text: str) -> int:
         try:
-            value = kind(text)
+            value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a {kind.__name__}, got {text!r}") from None
-        if not value > 0:
-            raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
         return value
 
     return parse
+
+
+def _real(low: float, high: float = math.inf, *, above: bool = False) -> Callable[[str], float]:
+    """A finite float option in [low, high), or (low, high) if `above`."""
+    bounds = f"{'>' if above else '>='} {low:g}" + (f" and < {high:g}" if high < math.inf else "")
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not (math.isfinite(value) and (value > low if above else value >= low) and value < high):
+            raise argparse.ArgumentTypeError(f"must be a finite number {bounds}, got {text}")
+        return value
+
+    return parse
+
+
+def _unwritable(out: Path) -> str | None:
+    """Why the demo could not write its files into the folder `out`, or None if it can.
+
+    Tried for real (a missing folder is made, a file written into it, both removed again), as
+    permissions alone do not tell: an administrator, a read-only disk, a full one.
+    """
+    if out.exists() and not out.is_dir():
+        return f"{out} is not a folder"
+    missing = not out.exists()
+    if missing and not out.parent.is_dir():
+        if out.parent.exists():
+            return f"{out.parent} is not a folder"
+        return f"{out.parent} does not exist (the demo makes the folder {out.name} only inside an existing folder)"
+    try:
+        if missing:
+            out.mkdir()
+    except OSError as e:
+        return f"cannot make the folder {out} ({e.strerror or e})"
+    try:
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as e:
+        return f"cannot write a file into {out} ({e.strerror or e})"
+    finally:
+        if missing:
+            with contextlib.suppress(OSError):
+                out.rmdir()
+    return None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -286,33 +398,35 @@ def build_parser() -> argparse.ArgumentParser:
         "print the final accuracy and write plots into an output folder.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("--steps", type=_positive(int), default=100, help="training steps (full batch)")
+    parser.add_argument("--steps", type=_whole(1), default=100, help="training steps (full batch)")
     parser.add_argument("--seed", type=int, default=1, help="seed for the data and the initial weights")
     parser.add_argument("--hidden", type=_hidden_sizes, default="16,16", metavar="SIZES",
                         help="hidden layer sizes, comma-separated")
-    parser.add_argument("--lr", type=_positive(float), default=2.0,
+    parser.add_argument("--lr", type=_real(0.0, above=True), default=2.0,
                         help="initial learning rate (decays linearly to lr/10)")
-    parser.add_argument("--momentum", type=float, default=0.0, help="SGD momentum in [0, 1)")
-    parser.add_argument("--n-samples", type=_positive(int), default=100, help="number of moon points")
-    parser.add_argument("--noise", type=float, default=0.1, help="standard deviation of the point noise")
-    parser.add_argument("--out", type=Path, default=Path("demo-output"), help="output folder")
+    parser.add_argument("--momentum", type=_real(0.0, 1.0), default=0.0, help="SGD momentum in [0, 1)")
+    parser.add_argument("--n-samples", type=_whole(2), default=100, help="number of moon points (at least 2)")
+    parser.add_argument("--noise", type=_real(0.0), default=0.1, help="standard deviation of the point noise")
+    parser.add_argument("--out", type=Path, default=Path("demo-output"),
+                        help="output folder (made if missing; its parent folder must exist)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the demo; returns the process exit status."""
-    args = build_parser().parse_args(argv)
+    """Run the demo; returns the process exit status (2 for a bad option, 1 if training diverged)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)  # every value is checked here: a bad one exits with status 2
+    out: Path = args.out
+    problem = _unwritable(out)
+    if problem is not None:
+        parser.error(f"argument --out: {problem}")
     try:
         import matplotlib  # noqa: F401
         import tqdm  # noqa: F401
     except ImportError as e:
         print(f"the demo needs {e.name}: pip install 'chaingrad[demo]'", file=sys.stderr)
         return 1
-    if not 0.0 <= args.momentum < 1.0:
-        build_parser().error(f"--momentum must be in [0, 1), got {args.momentum}")
-    if args.n_samples < 2:
-        build_parser().error("--n-samples must be at least 2")
 
     from matplotlib.figure import Figure  # no pyplot: no GUI backend, no global state
 
@@ -322,15 +436,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"two moons: {len(points)} points; MLP 2-{'-'.join(map(str, args.hidden))}-1, "
           f"{n_params} parameters; {args.steps} steps of SGD (lr {args.lr}, momentum {args.momentum})")
     started = time.perf_counter()
-    history = train(model, points, labels, args.steps, args.lr, args.momentum,
-                    progress=not args.no_progress)
+    try:
+        history = train(model, points, labels, args.steps, args.lr, args.momentum,
+                        progress=not args.no_progress)
+    except TrainingDiverged as e:
+        print(f"{parser.prog}: {e}. Nothing was written; try a smaller --lr "
+              f"(the default is {parser.get_default('lr')}).", file=sys.stderr)
+        return 1
     seconds = time.perf_counter() - started
     final = history.accuracy[-1]
     print(f"final accuracy: {final:.1%} ({round(final * len(labels))}/{len(labels)}), "
           f"final loss: {history.loss[-1]:.4f}, training time: {seconds:.1f} s")
 
-    out: Path = args.out
-    out.mkdir(parents=True, exist_ok=True)
+    out.mkdir(exist_ok=True)  # its parent exists: checked before training
     written = []
 
     fig = Figure(figsize=(6.4, 4.4), dpi=100)
@@ -341,11 +459,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     fig.savefig(out / "decision_boundary.png")
     written.append(out / "decision_boundary.png")
 
-    fig = Figure(figsize=(9, 3.5), dpi=100)
-    plot_history(history, fig.subplots(1, 2))
-    fig.suptitle("training on two moons")
-    fig.tight_layout()
-    fig.savefig(out / "loss.png")
+    history_figure(history).savefig(out / "loss.png")
     written.append(out / "loss.png")
 
     i = _telling_point(model, points, labels)

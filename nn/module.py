@@ -23,6 +23,10 @@ Inside ``with autograd.no_grad():`` (see `autograd.grad_mode`) a call records no
 same sums and activations on plain floats, the numbers the recorded forward gives bit for bit,
 and returns new leaf Values holding them (unlabelled, with no graph behind them). The flag is
 read once per call of a Neuron, Layer or MLP, not per operation.
+
+``model.to_torch()`` hands a Neuron, Layer or MLP to PyTorch (a float64 ``torch.nn.Sequential``
+of ``Linear`` layers and activations) and ``MLP.from_torch(module)`` takes one back; both live in
+`nn.torch_bridge`, which imports PyTorch only when they are called.
 """
 
 from __future__ import annotations
@@ -30,12 +34,15 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autograd import Value, dot
 from autograd.grad_mode import is_grad_enabled
 from autograd.numbers import as_number, finite_number
 from autograd.rules import RULES
+
+if TYPE_CHECKING:  # PyTorch is optional: imported only by nn.torch_bridge, when a conversion runs
+    import torch
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS"]
 
@@ -247,6 +254,13 @@ class Neuron(Module):
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "activation": self.activation, "fused": self.fused}
 
+    def to_torch(self) -> torch.nn.Sequential:
+        """This neuron in PyTorch, float64: ``Sequential(Linear(nin, 1), activation)`` (no activation
+        module for linear), with copies of w and b; see `nn.torch_bridge`. Needs PyTorch."""
+        from .torch_bridge import to_torch
+
+        return to_torch(self)
+
     def __repr__(self) -> str:
         return f"Neuron(nin={self.nin}, activation={self.activation!r}{_fused_repr(self.fused)})"
 
@@ -295,6 +309,13 @@ class Layer(Module):
 
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "nout": self.nout, "activation": self.activation, "fused": self.fused}
+
+    def to_torch(self) -> torch.nn.Sequential:
+        """This layer in PyTorch, float64: ``Sequential(Linear(nin, nout), activation)`` (no activation
+        module for linear); ``weight[j, k]`` is neuron j's w_k. See `nn.torch_bridge`. Needs PyTorch."""
+        from .torch_bridge import to_torch
+
+        return to_torch(self)
 
     def __repr__(self) -> str:
         return (
@@ -372,6 +393,23 @@ class MLP(Module):
             "output_activation": self.output_activation,
             "fused": self.fused,
         }
+
+    def to_torch(self) -> torch.nn.Sequential:
+        """This MLP in PyTorch, float64: a ``Sequential`` of ``Linear`` layers, each followed by its
+        activation module (none for linear), so the keys are ``0.weight``, ``0.bias``, ``2.weight``, ...;
+        outputs and gradients equal chaingrad's to float64 rounding. See `nn.torch_bridge`. Needs PyTorch."""
+        from .torch_bridge import to_torch
+
+        return to_torch(self)
+
+    @classmethod
+    def from_torch(cls, module: torch.nn.Module, fused: bool = True) -> MLP:
+        """An MLP with the weights of a ``torch.nn.Sequential`` of ``Linear`` layers and ReLU, Sigmoid,
+        Tanh or Identity modules (the reverse of `to_torch`); anything else is an error naming the layer
+        by index and class. A float32 module's numbers are taken exactly, as float64. Needs PyTorch."""
+        from .torch_bridge import from_torch
+
+        return from_torch(module, fused=fused)
 
     def __repr__(self) -> str:
         layers = "\n".join(f"  {layer!r}" for layer in self.layers)

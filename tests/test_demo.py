@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import os
 import random
 import re
 import struct
@@ -12,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+import nn.demo as demo
 from nn import MLP
 from nn.data import make_moons
 from nn.demo import accuracy, build_parser, loss_and_scores, train
@@ -133,12 +136,142 @@ def test_help_lists_every_option(tmp_path):
         assert option in result.stdout
 
 
-def test_bad_options_are_refused_with_a_message(tmp_path):
-    result = run_demo("--hidden", "16,x", cwd=tmp_path)
-    assert result.returncode == 2
-    assert "expected sizes like 16,16" in result.stderr
-    result = run_demo("--steps", "0", cwd=tmp_path)
-    assert result.returncode == 2 and "must be > 0" in result.stderr
+LINUX_PROC = Path("/proc")  # a folder no one, not even an administrator, can write a file into
+
+BAD_OPTIONS = [
+    # option, value, what the message says
+    ("--noise", "-1", "must be a finite number >= 0"),
+    ("--noise", "nan", "must be a finite number >= 0"),
+    ("--noise", "inf", "must be a finite number >= 0"),
+    ("--noise", "lots", "expected a number"),
+    ("--lr", "inf", "must be a finite number > 0"),
+    ("--lr", "nan", "must be a finite number > 0"),
+    ("--lr", "0", "must be a finite number > 0"),
+    ("--lr", "-0.5", "must be a finite number > 0"),
+    ("--momentum", "1", "must be a finite number >= 0 and < 1"),
+    ("--momentum", "nan", "must be a finite number >= 0 and < 1"),
+    ("--momentum", "-0.1", "must be a finite number >= 0 and < 1"),
+    ("--steps", "0", "must be >= 1"),
+    ("--steps", "2.5", "expected a whole number"),
+    ("--seed", "x", "invalid int value"),
+    ("--seed", "1.5", "invalid int value"),
+    ("--n-samples", "1", "must be >= 2"),
+    ("--n-samples", "-3", "must be >= 2"),
+    ("--hidden", "16,x", "expected sizes like 16,16"),
+    ("--hidden", "0", "expected positive sizes"),
+    ("--out", "missing/plots", "missing does not exist"),
+    ("--out", "a-file", "a-file is not a folder"),
+    ("--out", "a-file/plots", "a-file is not a folder"),
+    ("--out", "read-only", "cannot write a file into read-only"),
+    ("--out", "read-only/plots", "cannot make the folder read-only"),
+    ("--out", str(LINUX_PROC), "cannot write a file into /proc"),
+]
+
+
+def _no_training(*args: object, **kwargs: object) -> None:
+    raise AssertionError("the demo started training")
+
+
+@pytest.mark.parametrize(("option", "value", "message"), BAD_OPTIONS, ids=lambda x: str(x))
+def test_every_bad_option_is_a_usage_error_before_training_and_writes_nothing(
+    option, value, message, tmp_path, monkeypatch, capsys
+):
+    """Exit status 2 with argparse's usage and a message naming the option; not one step trained
+    (`train` would fail the test), nothing printed to stdout, no file or folder made."""
+    if value.startswith("read-only"):
+        (tmp_path / "read-only").mkdir(mode=0o500)
+        if os.access(tmp_path / "read-only", os.W_OK):
+            pytest.skip("this user may write into a read-only folder (an administrator)")
+    if value == str(LINUX_PROC) and not LINUX_PROC.is_dir():
+        pytest.skip("no /proc here")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a-file").write_text("not a folder\n")
+    before = sorted(tmp_path.rglob("*"))
+    monkeypatch.setattr(demo, "train", _no_training)
+    with pytest.raises(SystemExit) as exited:
+        demo.main([option, value, "--no-progress"])
+    out, err = capsys.readouterr()
+    assert exited.value.code == 2
+    assert err.startswith("usage: ") and out == ""
+    error = err.strip().splitlines()[-1]
+    assert f"error: argument {option}: " in error and message in error, error
+    assert sorted(tmp_path.rglob("*")) == before
+
+
+@pytest.mark.parametrize("args", [["--noise", "-1"], ["--out", "missing/plots"]])
+def test_the_command_exits_with_status_2_on_a_bad_option(args, tmp_path):
+    result = run_demo(*args, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("usage: ") and f"error: argument {args[0]}: " in result.stderr
+    assert result.stdout == "" and "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_output_folder_is_made_only_after_training(tmp_path, monkeypatch, capsys):
+    """A missing --out folder inside an existing one is made, but not before training succeeds."""
+    monkeypatch.chdir(tmp_path)
+    seen_during_training = []
+
+    def train(*args: object, **kwargs: object) -> demo.History:
+        seen_during_training.append(sorted(tmp_path.iterdir()))
+        return demo.History(loss=[1.0, 0.5], accuracy=[0.5, 0.75, 1.0])
+
+    monkeypatch.setattr(demo, "train", train)
+    assert demo.main(["--steps", "2", "--n-samples", "4", "--hidden", "2", "--out", "plots"]) == 0
+    assert seen_during_training == [[]]
+    assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == ["decision_boundary.png", "loss.png", "neuron.svg"]
+
+
+@pytest.mark.parametrize("lr", [1e6, 1e300])
+def test_training_that_diverges_stops_and_says_so(lr):
+    """lr 1e6: the loss jumps to ~1e13 after one step; lr 1e300: the first update overflows."""
+    pytest.importorskip("tqdm")
+    X, y = make_moons(40, noise=0.1, seed=1)
+    model = MLP(2, [8, 8, 1], activation="relu", rng=random.Random(1))
+    with pytest.raises(demo.TrainingDiverged, match=r"^training diverged: after 1 step .*learning rate") as info:
+        train(model, X, y, steps=20, lr=lr, progress=False)
+    assert info.value.step == 1
+    assert all(math.isfinite(loss) for loss in info.value.history.loss)
+
+
+def test_a_run_of_the_demo_that_diverges_says_so_and_writes_nothing(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    args = ["--lr", "1e6", "--steps", "20", "--n-samples", "40", "--hidden", "8,8", "--no-progress", "--out", "plots"]
+    assert demo.main(args) == 1
+    out, err = capsys.readouterr()
+    assert "training diverged: after 1 step the loss is" in err and "try a smaller --lr" in err, err
+    assert "final accuracy" not in out and "wrote" not in out
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_loss_and_accuracy_plots_share_one_axis_of_steps():
+    pytest.importorskip("matplotlib")
+    history = demo.History(loss=[1.0, 0.6, 0.3], accuracy=[0.5, 0.7, 0.8, 0.9])
+    fig = demo.history_figure(history)
+    loss_ax, acc_ax = fig.axes
+    assert loss_ax.get_shared_x_axes().joined(loss_ax, acc_ax)
+    assert loss_ax.get_xlim() == acc_ax.get_xlim()
+    assert (loss_ax.get_xlabel(), acc_ax.get_xlabel()) == ("", "step")  # one axis of steps, under both
+    assert list(loss_ax.lines[0].get_xdata()) == [0, 1, 2]
+    assert list(acc_ax.lines[0].get_xdata()) == [0, 1, 2, 3]  # the accuracy after the last step too
+    assert loss_ax.get_ylabel().startswith("loss") and acc_ax.get_ylabel().startswith("training accuracy")
+
+
+def test_the_demo_saves_the_figure_with_the_shared_axis(tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    monkeypatch.chdir(tmp_path)
+    made = []
+
+    def spy(history: demo.History) -> object:
+        made.append(demo_history_figure(history))
+        return made[-1]
+
+    demo_history_figure = demo.history_figure
+    monkeypatch.setattr(demo, "history_figure", spy)
+    assert demo.main(["--steps", "2", "--n-samples", "10", "--hidden", "4", "--no-progress"]) == 0
+    (fig,) = made
+    assert fig.axes[0].get_shared_x_axes().joined(*fig.axes)
+    assert (tmp_path / "demo-output" / "loss.png").is_file()
 
 
 def test_the_default_output_folder_is_created_in_the_working_directory(tmp_path):

@@ -6,6 +6,7 @@ Checked by .ci/run (mypy and pyright on this file); pytest does not collect it.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from typing_extensions import assert_type
 
@@ -13,6 +14,10 @@ import nn
 from autograd import Value, dot, explain, grad, gradcheck, hessian, jacobian, jvp, primitive, value_and_grad
 from autograd.grad_mode import is_grad_enabled, no_grad
 from nn.data import make_blobs, make_spirals
+from nn.torch_bridge import torch_keys
+
+if TYPE_CHECKING:
+    import torch
 
 a = Value(2.0, label="a")
 b = Value(-3.0)
@@ -98,3 +103,13 @@ assert_type(jacobian(lambda x, y: [x * y, x + y])(1.0, 2.0), list[list[float]])
 assert_type(jacobian(lambda x, y: [x * y, x + y], mode="forward")(a, 2.0), list[list[Value]])
 assert_type(hessian(f)(1.0, 2.0), list[list[float]])
 assert_type(hessian(f)(a, b), list[list[Value]])
+
+# The hand-off to PyTorch: typed with PyTorch's own classes (under TYPE_CHECKING, so running this
+# file needs no torch; the type checkers see torch where CI installs it).
+assert_type(torch_keys(model), dict[str, tuple[str, tuple[int, ...]]])
+if TYPE_CHECKING:
+    assert_type(model.to_torch(), torch.nn.Sequential)
+    assert_type(nn.Neuron(2).to_torch(), torch.nn.Sequential)
+    assert_type(nn.Layer(2, 3, "tanh").to_torch(), torch.nn.Sequential)
+    assert_type(nn.MLP.from_torch(model.to_torch()), nn.MLP)
+    assert_type(nn.MLP.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 1)), fused=False), nn.MLP)
