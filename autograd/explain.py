@@ -324,8 +324,7 @@ class Explanation:
             )
         if self.truncated:
             lines.append(
-                f"  ... {self._not_listed()}; "
-                f"the sum below is over all {self.count:,}, computed without listing them"
+                f"  ... {self._not_listed()}; the sum below is over all {self.count:,}, computed without listing them"
             )
         total = format_number(self.total)
         if self.count == 1:
@@ -506,9 +505,7 @@ def explain(output: Value, wrt: Value, max_paths: int = 20, *, max_factors: int 
     with "… N more factors …" between them; its product is over all of them.
     """
     if type(output) is not Value or type(wrt) is not Value:
-        raise TypeError(
-            f"explain(output, wrt) takes two Values, got {type(output).__name__} and {type(wrt).__name__}"
-        )
+        raise TypeError(f"explain(output, wrt) takes two Values, got {type(output).__name__} and {type(wrt).__name__}")
     if isinstance(max_paths, bool) or not isinstance(max_paths, int) or max_paths < 0:
         raise ValueError(f"explain: max_paths must be an int >= 0, got {max_paths!r}")
     if isinstance(max_factors, bool) or not isinstance(max_factors, int) or max_factors < 2:

@@ -84,9 +84,7 @@ def gradcheck(
     if isinstance(inputs, (Value, int, float)):
         raise TypeError("gradcheck: inputs must be a sequence of numbers, e.g. [1.5, -2.0]")
     points = [finite_number(x.data if type(x) is Value else x, f"gradcheck: inputs[{i}]") for i, x in enumerate(inputs)]
-    names = [
-        x.label if type(x) is Value and x.label else f"inputs[{i}]" for i, x in enumerate(inputs)
-    ]
+    names = [x.label if type(x) is Value and x.label else f"inputs[{i}]" for i, x in enumerate(inputs)]
     if not points:
         raise ValueError("gradcheck: inputs is empty; there is nothing to check")
     eps = tolerance(eps, "gradcheck: eps", positive=True)

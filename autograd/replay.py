@@ -95,9 +95,7 @@ def record(fn: Callable[..., Value], inputs: Sequence[Number] = ()) -> Tape:
     if not is_grad_enabled():  # nn modules would return leaves: the tape would record no model
         raise RuntimeError("record: called inside no_grad(), where models record no graph; record outside it")
     if not _is_sequence(inputs):
-        raise TypeError(
-            f"record: inputs must be a sequence of numbers, e.g. [1.5, -2.0], got {type(inputs).__name__}"
-        )
+        raise TypeError(f"record: inputs must be a sequence of numbers, e.g. [1.5, -2.0], got {type(inputs).__name__}")
     leaves = [
         Value(x.data if isinstance(x, Value) else finite_number(x, f"record: inputs[{i}]"), f"x{i}")
         for i, x in enumerate(inputs)
@@ -284,8 +282,10 @@ def _values_in(obj: object, depth: int = 0) -> list[Value]:
 
 
 def _is_module(obj: object) -> bool:
-    return not isinstance(obj, type) and callable(getattr(type(obj), "parameters", None)) and callable(
-        getattr(type(obj), "named_parameters", None)
+    return (
+        not isinstance(obj, type)
+        and callable(getattr(type(obj), "parameters", None))
+        and callable(getattr(type(obj), "named_parameters", None))
     )
 
 
@@ -485,8 +485,14 @@ def _split(program: _Program, part_lines: int) -> tuple[str, list[tuple[str, str
     if program.parameters:
         unpack.append(f"    {', '.join(f'p{i}' for i in range(program.parameters))}, = ps")
     if len(program.forward) + len(program.backward) <= part_lines:
-        lines = ["def replay(xs, ps):", *unpack, *program.forward, f"    seed = yield {program.output}",
-                 *program.backward[:-1], "    yield" + program.backward[-1][len("    result ="):]]
+        lines = [
+            "def replay(xs, ps):",
+            *unpack,
+            *program.forward,
+            f"    seed = yield {program.output}",
+            *program.backward[:-1],
+            "    yield" + program.backward[-1][len("    result =") :],
+        ]
         return "\n".join(lines) + "\n", []
 
     forward = program.forward + [f"    out = {program.output}"]

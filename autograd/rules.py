@@ -126,7 +126,6 @@ def rename(expression: str, **names: str) -> str:
     return _OPERAND_NAMES.sub(lambda m: names.get(m.group(), m.group()), expression)
 
 
-
 @dataclass(frozen=True, eq=False)
 class Rule:
     """One primitive: its name, how it is drawn, its forward, and d out / d operand per operand.

@@ -256,6 +256,7 @@ class Value:
         out._label = ""
         out._g = None
         return out
+
     # END GENERATED OPERATORS
 
     def __truediv__(self, other: Value | float) -> Value:

@@ -116,6 +116,8 @@ def profile(engine: Chaingrad, weights: list[float], X: list, y: list, top: int 
     rows = sorted(stats.items(), key=lambda kv: -kv[1][2])[:top]
     return {
         "total": sum(v[2] for v in stats.values()),
-        "rows": [[f"{Path(file).name}:{line} {func}" if line else func, nc, tt]
-                 for (file, line, func), (_, nc, tt, _, _) in rows],
+        "rows": [
+            [f"{Path(file).name}:{line} {func}" if line else func, nc, tt]
+            for (file, line, func), (_, nc, tt, _, _) in rows
+        ],
     }

@@ -135,10 +135,15 @@ def machine(report: Report) -> list[str]:
         except importlib.metadata.PackageNotFoundError:
             versions.append(f"{dist} not installed")
     thresholds = sorted({tuple(hello["gc_threshold"]) for hello in report.workers.values()})
-    where = ("all engines in one worker process (`--shared`, the old method)" if report.shared_mode
-             else "each engine in its own worker process (`python -m benchmarks.worker ENGINE`)")
-    heaps = "; ".join(f"{label} {hello['tracked']:,} ({', '.join(hello['modules']) or 'no engine library'})"
-                      for label, hello in report.workers.items())
+    where = (
+        "all engines in one worker process (`--shared`, the old method)"
+        if report.shared_mode
+        else "each engine in its own worker process (`python -m benchmarks.worker ENGINE`)"
+    )
+    heaps = "; ".join(
+        f"{label} {hello['tracked']:,} ({', '.join(hello['modules']) or 'no engine library'})"
+        for label, hello in report.workers.items()
+    )
     return [
         f"- Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
         f"- Machine: {platform.platform()}, {cpu}, {os.cpu_count()} logical cores (shared with other jobs)",
@@ -150,22 +155,30 @@ def machine(report: Report) -> list[str]:
 
 
 def headline(res: Results, sizes: list[int]) -> list[str]:
-    lines = ["| workload | micrograd / chaingrad | torch / chaingrad | chaingrad / float forward |",
-             "|---|---|---|---|"]
+    lines = [
+        "| workload | micrograd / chaingrad | torch / chaingrad | chaingrad / float forward |",
+        "|---|---|---|---|",
+    ]
     for label, cells in (("1. chain", res.chain), ("2. wide", res.wide)):
         for n in sizes:
             me = cells.get(("chaingrad", n))
-            lines.append(f"| {label} N={n:g} | {ratio(cells.get(('micrograd', n)), me)} | "
-                         f"{ratio(cells.get(('torch', n)), me)} | "
-                         f"{ratio(me, cells.get(('float', n)), 'forward', 'forward')} |")
+            lines.append(
+                f"| {label} N={n:g} | {ratio(cells.get(('micrograd', n)), me)} | "
+                f"{ratio(cells.get(('torch', n)), me)} | "
+                f"{ratio(me, cells.get(('float', n)), 'forward', 'forward')} |"
+            )
     for variant in ("chaingrad", "chaingrad unfused", "chaingrad replay"):
-        lines.append(f"| 3. MLP step, {MLP_ROWS[variant]} | {ratio(res.mlp.get('micrograd'), res.mlp[variant])} | "
-                     f"{ratio(res.mlp.get('torch'), res.mlp[variant])} | "
-                     f"{ratio(res.mlp[variant], res.mlp.get('float'), 'forward', 'forward')} |")
+        lines.append(
+            f"| 3. MLP step, {MLP_ROWS[variant]} | {ratio(res.mlp.get('micrograd'), res.mlp[variant])} | "
+            f"{ratio(res.mlp.get('torch'), res.mlp[variant])} | "
+            f"{ratio(res.mlp[variant], res.mlp.get('float'), 'forward', 'forward')} |"
+        )
     for name in ("chaingrad record", "chaingrad no_grad"):
         if name in res.forward:
-            lines.append(f"| 4. MLP forward, {FORWARD_ROWS[name]} | - | - | "
-                         f"{ratio(res.forward[name], res.forward.get('float'), 'total', 'forward')} |")
+            lines.append(
+                f"| 4. MLP forward, {FORWARD_ROWS[name]} | - | - | "
+                f"{ratio(res.forward[name], res.forward.get('float'), 'total', 'forward')} |"
+            )
     return lines
 
 
@@ -175,26 +188,40 @@ def shared_section(report: Report) -> list[str]:
     assert shared is not None
     tracked = {label: hello["tracked"] for label, hello in report.workers.items()}
     together = ", ".join(report.shared_engines[:-1]) + " and " + report.shared_engines[-1]
-    heap = (f" (here {tracked['torch']:,} tracked objects in the torch worker against "
-            f"{tracked['chaingrad']:,} in chaingrad's)" if "torch" in tracked else "")
-    lines = ["### Same run in one shared interpreter", "",
-             "Headline numbers come from separate processes because CPython's full collections rescan "
-             "every object the process tracks: in one interpreter, each engine's collector also scans "
-             f"the other engines' objects{heap}, which no user of one library has in their heap. A reduced "
-             f"pass with {together} in one worker process "
-             f"({plural(report.shared_rounds, 'round')}, same method otherwise) gives:", "",
-             "| workload | micrograd / chaingrad, own processes | shared | "
-             "torch / chaingrad, own processes | shared |", "|---|---|---|---|---|"]
+    heap = (
+        f" (here {tracked['torch']:,} tracked objects in the torch worker against "
+        f"{tracked['chaingrad']:,} in chaingrad's)"
+        if "torch" in tracked
+        else ""
+    )
+    lines = [
+        "### Same run in one shared interpreter",
+        "",
+        "Headline numbers come from separate processes because CPython's full collections rescan "
+        "every object the process tracks: in one interpreter, each engine's collector also scans "
+        f"the other engines' objects{heap}, which no user of one library has in their heap. A reduced "
+        f"pass with {together} in one worker process "
+        f"({plural(report.shared_rounds, 'round')}, same method otherwise) gives:",
+        "",
+        "| workload | micrograd / chaingrad, own processes | shared | torch / chaingrad, own processes | shared |",
+        "|---|---|---|---|---|",
+    ]
 
     def cell(r: Results, workload: str, name: str, n: int) -> Cell | None:
         return r.mlp.get(name) if workload == "mlp" else getattr(r, workload).get((name, n))
 
-    rows = [(f"{i}. {workload} N={n:g}", workload, n, "chaingrad")
-            for i, workload in ((1, "chain"), (2, "wide")) for n in report.shared_sizes]
+    rows = [
+        (f"{i}. {workload} N={n:g}", workload, n, "chaingrad")
+        for i, workload in ((1, "chain"), (2, "wide"))
+        for n in report.shared_sizes
+    ]
     rows += [(f"3. MLP step, {MLP_ROWS[variant]}", "mlp", 0, variant) for variant in ("chaingrad", "chaingrad unfused")]
     for label, workload, n, me in rows:
-        pairs = [ratio(cell(r, workload, other, n), cell(r, workload, me, n))
-                 for other in ("micrograd", "torch") for r in (res, shared)]
+        pairs = [
+            ratio(cell(r, workload, other, n), cell(r, workload, me, n))
+            for other in ("micrograd", "torch")
+            for r in (res, shared)
+        ]
         lines.append(f"| {label} | " + " | ".join(pairs) + " |")
     return lines + [""]
 
@@ -208,8 +235,9 @@ def targets(report: Report) -> list[str]:
     def row(text: str, measured: str, met: str, in_shared: str = "") -> None:
         lines.append(f"| {text} | {measured} | {met} |" + (f" {in_shared} |" if shared else ""))
 
-    def check(text: str, get: Callable[[Results], float | None], goal: float, higher: bool = True,
-              unit: str = "x") -> None:
+    def check(
+        text: str, get: Callable[[Results], float | None], goal: float, higher: bool = True, unit: str = "x"
+    ) -> None:
         value = get(res)
         other = get(shared) if shared else None
         in_shared = "" if other is None else f"{other:.3g}{unit}"
@@ -228,24 +256,39 @@ def targets(report: Report) -> list[str]:
     for n in [n for n in sizes if n >= 10_000]:
         check(f"wide N={n:g}: micrograd / chaingrad >= 8x", cells("wide", "micrograd", "chaingrad", n), 8)
     check("MLP step (default model): micrograd / chaingrad >= 40x", mlp("micrograd", "chaingrad"), 40)
-    check("MLP step, unfused (fused=False): micrograd / chaingrad unfused >= 15x",
-          mlp("micrograd", "chaingrad unfused"), 15)
+    check(
+        "MLP step, unfused (fused=False): micrograd / chaingrad unfused >= 15x",
+        mlp("micrograd", "chaingrad unfused"),
+        15,
+    )
     for n in sizes:
         check(f"chain N={n:g}: torch / chaingrad >= 10x", cells("chain", "torch", "chaingrad", n), 10)
     for n in sizes:
         check(f"wide N={n:g}: torch / chaingrad >= 10x", cells("wide", "torch", "chaingrad", n), 10)
     check("MLP step (default model): torch / chaingrad >= 20x", mlp("torch", "chaingrad"), 20)
     n = 10_000 if 10_000 in sizes else sizes[-1]
-    check(f"wide N={n:g}: chaingrad forward / float forward <= 20x",
-          cells("wide", "chaingrad", "float", n, "forward", "forward"), 20, higher=False)
+    check(
+        f"wide N={n:g}: chaingrad forward / float forward <= 20x",
+        cells("wide", "chaingrad", "float", n, "forward", "forward"),
+        20,
+        higher=False,
+    )
     mem = res.mem
     if "micrograd" in mem:
-        check("memory per node: chaingrad / micrograd <= 0.25",
-              lambda r: r.mem["chaingrad"][0] / r.mem["micrograd"][0] if "micrograd" in r.mem else None,
-              0.25, higher=False, unit="")
-    check("graph freed by reference counting alone (share of the graph's bytes freed by `del` with gc "
-          "off; the rest is the interpreter's float free list)",
-          lambda r: r.mem["chaingrad"][1] if "chaingrad" in r.mem else None, 0.99, unit="")
+        check(
+            "memory per node: chaingrad / micrograd <= 0.25",
+            lambda r: r.mem["chaingrad"][0] / r.mem["micrograd"][0] if "micrograd" in r.mem else None,
+            0.25,
+            higher=False,
+            unit="",
+        )
+    check(
+        "graph freed by reference counting alone (share of the graph's bytes freed by `del` with gc "
+        "off; the rest is the interpreter's float free list)",
+        lambda r: r.mem["chaingrad"][1] if "chaingrad" in r.mem else None,
+        0.99,
+        unit="",
+    )
     if deep:
         big = res.chain.get(("chaingrad", deep[-1]))
         if big and big.runs:
@@ -257,23 +300,39 @@ def targets(report: Report) -> list[str]:
                     if not (top and top.runs and base and base.runs):
                         return None
                     return (top.median(phase) / deep[-1]) / (base.median(phase) / 10_000)
+
                 return get
 
-            for engine, phase, what in (("chaingrad", "total", "total"), ("chaingrad", "backward", "backward only"),
-                                        (NO_GC, "total", "total, collector off")):
-                check(f"chain: time per op at N={deep[-1]:g} / at N=1e4, {what} (linear: <= 1.5)",
-                      growth(engine, phase), 1.5, higher=False)
+            for engine, phase, what in (
+                ("chaingrad", "total", "total"),
+                ("chaingrad", "backward", "backward only"),
+                (NO_GC, "total", "total, collector off"),
+            ):
+                check(
+                    f"chain: time per op at N={deep[-1]:g} / at N=1e4, {what} (linear: <= 1.5)",
+                    growth(engine, phase),
+                    1.5,
+                    higher=False,
+                )
         else:
             row(f"chain N={deep[-1]:g} runs", big.error if big else "not measured", "NO")
     check("replay / rebuild on the MLP step >= 10x", mlp("chaingrad", "chaingrad replay"), 10)
     if res.forward:
+
         def forward(num: str, pn: str, den: str, pd: str) -> Callable[[Results], float | None]:
             return lambda r: ratio_value(r.forward.get(num), r.forward.get(den), pn, pd)
 
-        check("MLP forward without a graph: chaingrad no_grad / float forward <= 1.5x",
-              forward("chaingrad no_grad", "total", "float", "forward"), 1.5, higher=False)
-        check("MLP forward: recording / no_grad >= 5x", forward("chaingrad record", "total", "chaingrad no_grad",
-                                                               "total"), 5)
+        check(
+            "MLP forward without a graph: chaingrad no_grad / float forward <= 1.5x",
+            forward("chaingrad no_grad", "total", "float", "forward"),
+            1.5,
+            higher=False,
+        )
+        check(
+            "MLP forward: recording / no_grad >= 5x",
+            forward("chaingrad record", "total", "chaingrad no_grad", "total"),
+            5,
+        )
     return lines
 
 
@@ -304,8 +363,11 @@ def scaling_table(title: str, cells: Cells, sizes: list[int], names: list[str], 
             else:
                 row += [fmt_us(cell, "backward", ops(n)), fmt_us(cell, "free", ops(n)), total]
                 if name == "chaingrad":
-                    row += [ratio(cells.get(("micrograd", n)), me), ratio(cells.get(("torch", n)), me),
-                            ratio(me, cells.get(("float", n)), "forward", "forward")]
+                    row += [
+                        ratio(cells.get(("micrograd", n)), me),
+                        ratio(cells.get(("torch", n)), me),
+                        ratio(me, cells.get(("float", n)), "forward", "forward"),
+                    ]
                 else:
                     row += ["", "", ""]
             lines.append("| " + " | ".join(row) + " |")
@@ -315,16 +377,21 @@ def scaling_table(title: str, cells: Cells, sizes: list[int], names: list[str], 
 def mlp_table(report: Report) -> list[str]:
     res = report.results
     reference = res.losses["chaingrad"]
-    lines = [f"### Workload 3: one training step of MLP(2, [16, 16, 1]), {report.mlp_points} two-moons points, "
-             "hinge loss + 1e-4 L2, SGD", "",
-             f"{res.mlp_ops} operations per step (chaingrad's default graph; every engine is divided by "
-             "the same count). Milliseconds per step, median (min-max); update = SGD + zero_grad; free as in "
-             "workloads 1-2.", "",
-             "| engine | forward | backward | update | free | total | us/op | micrograd / this | torch / this "
-             "| max loss difference vs chaingrad |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"### Workload 3: one training step of MLP(2, [16, 16, 1]), {report.mlp_points} two-moons points, "
+        "hinge loss + 1e-4 L2, SGD",
+        "",
+        f"{res.mlp_ops} operations per step (chaingrad's default graph; every engine is divided by "
+        "the same count). Milliseconds per step, median (min-max); update = SGD + zero_grad; free as in "
+        "workloads 1-2.",
+        "",
+        "| engine | forward | backward | update | free | total | us/op | micrograd / this | torch / this "
+        "| max loss difference vs chaingrad |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for name, cell in res.mlp.items():
         float_row = name == "float"
+
         def ms(phase: str, cell: Cell = cell) -> str:
             return f"{cell.median(phase) * 1e3:.3g}"
 
@@ -340,10 +407,13 @@ def mlp_table(report: Report) -> list[str]:
             + f"{ratios} | {agreement:.2g} |"
         )
     where = "" if report.shared_mode else ", in its own process"
-    return lines + ["", "The replay row excludes recording: `autograd.record` built and compiled the graph once in "
-                    f"{res.record_seconds:.2f} s. Losses are compared step by step over "
-                    f"{plural(report.mlp_rounds, 'round')} (every engine trains from the same initial weights{where}).",
-                    ""]
+    return lines + [
+        "",
+        "The replay row excludes recording: `autograd.record` built and compiled the graph once in "
+        f"{res.record_seconds:.2f} s. Losses are compared step by step over "
+        f"{plural(report.mlp_rounds, 'round')} (every engine trains from the same initial weights{where}).",
+        "",
+    ]
 
 
 def forward_table(report: Report) -> list[str]:
@@ -351,52 +421,75 @@ def forward_table(report: Report) -> list[str]:
     if not res.forward:
         return []
     floor = res.forward.get("float")
-    lines = [f"### Workload 5: evaluating MLP(2, [16, 16, 1]) on the {report.mlp_points} points, with and "
-             "without a graph", "",
-             "The scores of every point, from the weights of workload 3. Milliseconds per evaluation, median "
-             f"(min-max) over {plural(report.forward_rounds, 'round')}; free = dropping the scores (when "
-             "recording, the graph goes with them). Under `no_grad()` each `MLP` call runs its sums and "
-             "activations on floats and returns a leaf Value; the float row is `scalar_mlp` on plain floats, "
-             "the floor for the interpreter.", "",
-             "| evaluation | forward | free | total | / float forward | sum of the scores |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        f"### Workload 5: evaluating MLP(2, [16, 16, 1]) on the {report.mlp_points} points, with and without a graph",
+        "",
+        "The scores of every point, from the weights of workload 3. Milliseconds per evaluation, median "
+        f"(min-max) over {plural(report.forward_rounds, 'round')}; free = dropping the scores (when "
+        "recording, the graph goes with them). Under `no_grad()` each `MLP` call runs its sums and "
+        "activations on floats and returns a leaf Value; the float row is `scalar_mlp` on plain floats, "
+        "the floor for the interpreter.",
+        "",
+        "| evaluation | forward | free | total | / float forward | sum of the scores |",
+        "|---|---|---|---|---|---|",
+    ]
     for name, cell in res.forward.items():
         lo, hi = min(cell.phase("total")), max(cell.phase("total"))
-        lines.append(f"| {FORWARD_ROWS.get(name, name)} | {cell.median('forward') * 1e3:.3g} | "
-                     f"{cell.median('free') * 1e3:.3g} | {cell.median('total') * 1e3:.3g} ({lo * 1e3:.3g}-"
-                     f"{hi * 1e3:.3g}) | {ratio(cell, floor, 'total', 'forward')} | "
-                     f"{res.forward_totals.get(name, math.nan)!r} |")
+        lines.append(
+            f"| {FORWARD_ROWS.get(name, name)} | {cell.median('forward') * 1e3:.3g} | "
+            f"{cell.median('free') * 1e3:.3g} | {cell.median('total') * 1e3:.3g} ({lo * 1e3:.3g}-"
+            f"{hi * 1e3:.3g}) | {ratio(cell, floor, 'total', 'forward')} | "
+            f"{res.forward_totals.get(name, math.nan)!r} |"
+        )
     return lines + [""]
 
 
 def memory_table(report: Report) -> list[str]:
-    lines = ["### Workload 4: memory", "",
-             "Bytes per operation traced by tracemalloc while building the wide graph, and the share "
-             "of it released by `del output` with the garbage collector disabled "
-             "(PyTorch allocates in C++, invisible to tracemalloc, so it is not listed).", "",
-             "| engine | bytes per node | freed by `del` without gc |", "|---|---|---|"]
+    lines = [
+        "### Workload 4: memory",
+        "",
+        "Bytes per operation traced by tracemalloc while building the wide graph, and the share "
+        "of it released by `del output` with the garbage collector disabled "
+        "(PyTorch allocates in C++, invisible to tracemalloc, so it is not listed).",
+        "",
+        "| engine | bytes per node | freed by `del` without gc |",
+        "|---|---|---|",
+    ]
     for name, (per_node, freed) in report.results.mem.items():
         lines.append(f"| {name} | {per_node:.0f} | {freed:.0%} |")
     return lines + [""]
 
 
 def phase_table(phases: dict[str, Any], rounds: int, n_ops: int) -> list[str]:
-    whole = ("" if phases["split"] else " Backward is timed whole: this version of autograd.backward has no "
-             "`topological_order` and `_fill_gradients` that give `backward`'s gradients.")
-    lines = ["chaingrad, one MLP step split into phases, in chaingrad's worker (median of "
-             f"{rounds}; ns per operation = phase time / {n_ops} operations).{whole}", "",
-             "| phase | collector on | share | collector off | share |", "|---|---|---|---|---|"]
+    whole = (
+        ""
+        if phases["split"]
+        else " Backward is timed whole: this version of autograd.backward has no "
+        "`topological_order` and `_fill_gradients` that give `backward`'s gradients."
+    )
+    lines = [
+        "chaingrad, one MLP step split into phases, in chaingrad's worker (median of "
+        f"{rounds}; ns per operation = phase time / {n_ops} operations).{whole}",
+        "",
+        "| phase | collector on | share | collector off | share |",
+        "|---|---|---|---|---|",
+    ]
     on, off = phases["on"], phases["off"]
     for name, a, b in zip(phases["names"], on, off):
-        lines.append(f"| {name} | {a / n_ops * 1e9:.0f} ns | {a / sum(on):.0%} | "
-                     f"{b / n_ops * 1e9:.0f} ns | {b / sum(off):.0%} |")
+        lines.append(
+            f"| {name} | {a / n_ops * 1e9:.0f} ns | {a / sum(on):.0%} | {b / n_ops * 1e9:.0f} ns | {b / sum(off):.0%} |"
+        )
     lines.append(f"| total | {sum(on) / n_ops * 1e9:.0f} ns | | {sum(off) / n_ops * 1e9:.0f} ns | |")
     return lines + [""]
 
 
 def profile_table(profile: dict[str, Any]) -> list[str]:
-    lines = ["chaingrad, one MLP step (cProfile, own time per function; cProfile inflates call-heavy code):", "",
-             "| function | calls | own time | share |", "|---|---|---|---|"]
+    lines = [
+        "chaingrad, one MLP step (cProfile, own time per function; cProfile inflates call-heavy code):",
+        "",
+        "| function | calls | own time | share |",
+        "|---|---|---|---|",
+    ]
     for where, calls, seconds in profile["rows"]:
         lines.append(f"| `{where}` | {calls} | {seconds * 1e3:.1f} ms | {seconds / profile['total']:.0%} |")
     return lines + [""]
@@ -412,29 +505,51 @@ def render(report: Report, names: list[str]) -> str:
     """The whole markdown report; `names` are the rows of the scaling tables, in order."""
     res = report.results
     label = {"quick": "quick run: ", "smoke": "smoke run: "}.get(report.mode, "")
-    lines = ["# Benchmarks", "", "Reproduce with `python -m benchmarks.run"
-             + (" --shared" if report.shared_mode else "") + f"` ({label}this file was written by that command; "
-             "see benchmarks/run.py for the method).", ""]
+    lines = [
+        "# Benchmarks",
+        "",
+        "Reproduce with `python -m benchmarks.run"
+        + (" --shared" if report.shared_mode else "")
+        + f"` ({label}this file was written by that command; "
+        "see benchmarks/run.py for the method).",
+        "",
+    ]
     lines += machine(report) + [""]
     lines += ["## Headline (ratios of medians in this run; higher is better for chaingrad)", ""]
     lines += headline(res, report.sizes) + [""]
     if report.shared:
         lines += shared_section(report)
-    lines += [f"Replay over rebuilding the graph (workload 3, whole step): "
-              f"**{ratio(res.mlp['chaingrad'], res.mlp['chaingrad replay'])}**; the default one-node neuron over "
-              f"the unfused one (`fused=False`): **{ratio(res.mlp['chaingrad unfused'], res.mlp['chaingrad'])}**.",
-              ""]
+    lines += [
+        f"Replay over rebuilding the graph (workload 3, whole step): "
+        f"**{ratio(res.mlp['chaingrad'], res.mlp['chaingrad replay'])}**; the default one-node neuron over "
+        f"the unfused one (`fused=False`): **{ratio(res.mlp['chaingrad unfused'], res.mlp['chaingrad'])}**.",
+        "",
+    ]
     if "chaingrad" in res.mem:
         me, mg = res.mem["chaingrad"][0], res.mem.get("micrograd")
-        lines += [f"Memory per node (wide, N={report.mem_n:g}): chaingrad **{me:.0f} bytes**"
-                  + (f", micrograd {mg[0]:.0f} bytes (ratio {mg[0] / me:.2g}x)" if mg else "") + ".", ""]
+        lines += [
+            f"Memory per node (wide, N={report.mem_n:g}): chaingrad **{me:.0f} bytes**"
+            + (f", micrograd {mg[0]:.0f} bytes (ratio {mg[0] / me:.2g}x)" if mg else "")
+            + ".",
+            "",
+        ]
     lines += ["## Targets", ""] + targets(report) + [""]
     lines += ["## Results", ""]
-    lines += scaling_table("Workload 1: deep chain of alternating `* 0.999` and `+ 0.001` (N operations)",
-                           res.chain, report.sizes + report.deep, names, lambda n: n)
+    lines += scaling_table(
+        "Workload 1: deep chain of alternating `* 0.999` and `+ 0.001` (N operations)",
+        res.chain,
+        report.sizes + report.deep,
+        names,
+        lambda n: n,
+    )
     lines += recursion_lines(res.recursion, report.deep)
-    lines += scaling_table("Workload 2: wide neuron sum `w0*x0 + ... + w(N-1)*x(N-1)` over 2N leaves "
-                           "(2N - 1 operations)", res.wide, report.sizes, names, lambda n: 2 * n - 1)
+    lines += scaling_table(
+        "Workload 2: wide neuron sum `w0*x0 + ... + w(N-1)*x(N-1)` over 2N leaves (2N - 1 operations)",
+        res.wide,
+        report.sizes,
+        names,
+        lambda n: 2 * n - 1,
+    )
     lines += mlp_table(report) + memory_table(report) + forward_table(report)
     lines += ["## Where the time goes", ""]
     if res.phases:
@@ -449,8 +564,11 @@ def recursion_lines(recursion: dict[str, dict[str, str]], deep: list[int]) -> li
     """How deep a chain each engine's backward takes under CPython's default recursion limit."""
     if not recursion:
         return []
-    lines = ["Backward on the chain under CPython's default recursion limit (1000), as a user who does not "
-             "raise it runs it (the timed micrograd runs above raise the limit first):", ""]
+    lines = [
+        "Backward on the chain under CPython's default recursion limit (1000), as a user who does not "
+        "raise it runs it (the timed micrograd runs above raise the limit first):",
+        "",
+    ]
     for engine, outcome in recursion.items():
         lines.append(f"- {engine}: " + ", ".join(f"N={int(n):g} {result}" for n, result in outcome.items()))
     if deep:
@@ -466,15 +584,24 @@ def plot(path: Path, res: Results, names: list[str], sizes: dict[str, list[int]]
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
-    for ax, (workload, cells, ops) in zip(axes, (("chain", res.chain, lambda n: n),
-                                                 ("wide", res.wide, lambda n: 2 * n - 1))):
+    for ax, (workload, cells, ops) in zip(
+        axes, (("chain", res.chain, lambda n: n), ("wide", res.wide, lambda n: 2 * n - 1))
+    ):
         for name in names:
-            points = [(n, cells[(name, n)].median("total") / ops(n) * 1e6)
-                      for n in sizes[workload] if (name, n) in cells and cells[(name, n)].runs]
+            points = [
+                (n, cells[(name, n)].median("total") / ops(n) * 1e6)
+                for n in sizes[workload]
+                if (name, n) in cells and cells[(name, n)].runs
+            ]
             if points:
                 ax.plot(*zip(*points), marker="o", label=name if name != "float" else "float (forward)")
-        ax.set(xscale="log", yscale="log", xlabel="N", ylabel="microseconds per operation",
-               title=f"{workload}: forward + backward + free")
+        ax.set(
+            xscale="log",
+            yscale="log",
+            xlabel="N",
+            ylabel="microseconds per operation",
+            title=f"{workload}: forward + backward + free",
+        )
         ax.grid(True, which="both", alpha=0.3)
         ax.legend()
     fig.tight_layout()

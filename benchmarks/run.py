@@ -79,8 +79,13 @@ class WorkerProcess:
         self.hello: dict[str, Any] = {}
         # A session of its own: Ctrl-C in a terminal reaches only this process, which stops it.
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.worker", *engines], cwd=ROOT, start_new_session=True,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8",
+            [sys.executable, "-m", "benchmarks.worker", *engines],
+            cwd=ROOT,
+            start_new_session=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
         )
 
     def read(self) -> dict[str, Any]:
@@ -183,8 +188,9 @@ def rotated(items: list, r: int) -> list:
     return items[k:] + items[:k]
 
 
-def timed_rounds(label: str, workload: str, sizes: list[int], rounds: Callable[[int], int],
-                 runners: list[Runner]) -> Cells:
+def timed_rounds(
+    label: str, workload: str, sizes: list[int], rounds: Callable[[int], int], runners: list[Runner]
+) -> Cells:
     """Round r runs every runner at every size once; a failed run ends its cell with the error text."""
     cells: Cells = {}
     for n in sizes:
@@ -202,14 +208,16 @@ def timed_rounds(label: str, workload: str, sizes: list[int], rounds: Callable[[
     return cells
 
 
-def mlp_rounds(label: str, steppers: list[Stepper], rounds: int, data: MLPData
-               ) -> tuple[dict[str, Cell], dict[str, list[float]], dict[str, dict[str, Any]]]:
+def mlp_rounds(
+    label: str, steppers: list[Stepper], rounds: int, data: MLPData
+) -> tuple[dict[str, Cell], dict[str, list[float]], dict[str, dict[str, Any]]]:
     """Set every stepper up from the same weights and data, then train them in turns.
 
     Returns each stepper's timings, its loss at each step, and its setup reply.
     """
-    setup = {s.name: s.worker.call(do="mlp_setup", engine=s.engine, variant=s.variant, **data._asdict())
-             for s in steppers}
+    setup = {
+        s.name: s.worker.call(do="mlp_setup", engine=s.engine, variant=s.variant, **data._asdict()) for s in steppers
+    }
     cells: dict[str, Cell] = {s.name: Cell() for s in steppers}
     losses: dict[str, list[float]] = {s.name: [] for s in steppers}
     for r in range(rounds):
@@ -239,14 +247,44 @@ class Plan:
 
 
 PLANS = {
-    "full": Plan(sizes=[1000, 10_000, 100_000], rounds=lambda n: 9 if n <= 10_000 else 5, deep=[1_000_000],
-                 mlp_rounds=7, mlp_points=100, phase_rounds=9, mem_n=10_000,
-                 shared_sizes=[10_000, 100_000], shared_rounds=3, recursion_sizes=[500, 1000, 2000, 100_000],
-                 forward_rounds=15),
-    "quick": Plan(sizes=[1000, 10_000], rounds=lambda n: 3, deep=[], mlp_rounds=3, mlp_points=100, phase_rounds=9,
-                  mem_n=10_000, shared_sizes=[10_000], shared_rounds=3, recursion_sizes=[500, 1000, 2000, 10_000]),
-    "smoke": Plan(sizes=[10, 100], rounds=lambda n: 1, deep=[], mlp_rounds=1, mlp_points=6, phase_rounds=3,
-                  mem_n=100, shared_sizes=[100], shared_rounds=1, recursion_sizes=[10, 100], forward_rounds=1),
+    "full": Plan(
+        sizes=[1000, 10_000, 100_000],
+        rounds=lambda n: 9 if n <= 10_000 else 5,
+        deep=[1_000_000],
+        mlp_rounds=7,
+        mlp_points=100,
+        phase_rounds=9,
+        mem_n=10_000,
+        shared_sizes=[10_000, 100_000],
+        shared_rounds=3,
+        recursion_sizes=[500, 1000, 2000, 100_000],
+        forward_rounds=15,
+    ),
+    "quick": Plan(
+        sizes=[1000, 10_000],
+        rounds=lambda n: 3,
+        deep=[],
+        mlp_rounds=3,
+        mlp_points=100,
+        phase_rounds=9,
+        mem_n=10_000,
+        shared_sizes=[10_000],
+        shared_rounds=3,
+        recursion_sizes=[500, 1000, 2000, 10_000],
+    ),
+    "smoke": Plan(
+        sizes=[10, 100],
+        rounds=lambda n: 1,
+        deep=[],
+        mlp_rounds=1,
+        mlp_points=6,
+        phase_rounds=3,
+        mem_n=100,
+        shared_sizes=[100],
+        shared_rounds=1,
+        recursion_sizes=[10, 100],
+        forward_rounds=1,
+    ),
 }
 
 
@@ -286,17 +324,31 @@ def measure(workers: dict[str, WorkerProcess], engines: list[str], plan: Plan, d
             reply = workers[e].call(do="memory", engine=e, n=plan.mem_n)
             mem[e] = (reply["bytes_per_node"], reply["freed"])
     print("recursion", file=sys.stderr)
-    recursion = {e: workers[e].call(do="recursion", engine=e, sizes=plan.recursion_sizes)
-                 for e in engines if e != "float"}
+    recursion = {
+        e: workers[e].call(do="recursion", engine=e, sizes=plan.recursion_sizes) for e in engines if e != "float"
+    }
     print("profile", file=sys.stderr)
     profile = me.call(do="profile", **data._asdict())
     replay = setup["chaingrad replay"]
-    return Results(chain, wide, mlp, losses, mem, replay["record_seconds"], replay["ops"], phases, profile,
-                   recursion, forward, forward_totals)
+    return Results(
+        chain,
+        wide,
+        mlp,
+        losses,
+        mem,
+        replay["record_seconds"],
+        replay["ops"],
+        phases,
+        profile,
+        recursion,
+        forward,
+        forward_totals,
+    )
 
 
-def forward_rounds(workers: dict[str, WorkerProcess], engines: list[str], rounds: int, data: MLPData
-                   ) -> tuple[dict[str, Cell], dict[str, float]]:
+def forward_rounds(
+    workers: dict[str, WorkerProcess], engines: list[str], rounds: int, data: MLPData
+) -> tuple[dict[str, Cell], dict[str, float]]:
     """Workload 5: each variant of the MLP's forward in its engine's worker, interleaved round by round.
 
     Returns each row's timings and the sum of its scores (the same for every row when they agree).
@@ -306,16 +358,16 @@ def forward_rounds(workers: dict[str, WorkerProcess], engines: list[str], rounds
     totals: dict[str, float] = {}
     for r in range(rounds):
         for name, engine, variant in rotated(rows, r):
-            reply = workers[engine].call(do="mlp_forward", engine=engine, variant=variant, weights=data.weights,
-                                         X=data.X)
+            reply = workers[engine].call(
+                do="mlp_forward", engine=engine, variant=variant, weights=data.weights, X=data.X
+            )
             cells[name].runs.append(reply["timing"])
             totals[name] = reply["total"]
         print(f"  mlp forward round {r + 1}/{rounds}", file=sys.stderr, flush=True)
     return cells, totals
 
 
-def measure_shared(worker: WorkerProcess, engines: list[str], sizes: list[int], rounds: int, data: MLPData
-                   ) -> Results:
+def measure_shared(worker: WorkerProcess, engines: list[str], sizes: list[int], rounds: int, data: MLPData) -> Results:
     """The reduced pass in one interpreter: chain, wide and the MLP step, default and unfused."""
     runners = [Runner(e, e, worker) for e in engines]
     print("shared interpreter", file=sys.stderr)
@@ -331,12 +383,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="N = 1e3, 1e4; 3 rounds (about a minute)")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, 1 round: checks the script runs")
-    parser.add_argument("--shared", action="store_true",
-                        help="run every engine in one interpreter (the old method) instead of one process each")
+    parser.add_argument(
+        "--shared",
+        action="store_true",
+        help="run every engine in one interpreter (the old method) instead of one process each",
+    )
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md", help="markdown report to write")
     parser.add_argument("--plot", type=Path, default=HERE / "scaling.png", help="PNG plot to write ('' for none)")
-    parser.add_argument("--engines", default="chaingrad,micrograd,torch,float",
-                        help="comma-separated subset of chaingrad,micrograd,torch,float")
+    parser.add_argument(
+        "--engines",
+        default="chaingrad,micrograd,torch,float",
+        help="comma-separated subset of chaingrad,micrograd,torch,float",
+    )
     args = parser.parse_args(argv)
 
     mode = "smoke" if args.smoke else "quick" if args.quick else "full"
@@ -364,11 +422,23 @@ def main(argv: list[str] | None = None) -> int:
                 shared = measure_shared(worker, rivals, plan.shared_sizes, plan.shared_rounds, data)
                 hellos[worker.label] = worker.hello
 
-    report = Report(mode=mode, shared_mode=args.shared, results=results, sizes=plan.sizes, deep=plan.deep,
-                    mlp_points=plan.mlp_points, mlp_rounds=plan.mlp_rounds, phase_rounds=plan.phase_rounds,
-                    forward_rounds=plan.forward_rounds,
-                    mem_n=plan.mem_n, workers=hellos, shared=shared, shared_engines=rivals,
-                    shared_sizes=plan.shared_sizes, shared_rounds=plan.shared_rounds)
+    report = Report(
+        mode=mode,
+        shared_mode=args.shared,
+        results=results,
+        sizes=plan.sizes,
+        deep=plan.deep,
+        mlp_points=plan.mlp_points,
+        mlp_rounds=plan.mlp_rounds,
+        phase_rounds=plan.phase_rounds,
+        forward_rounds=plan.forward_rounds,
+        mem_n=plan.mem_n,
+        workers=hellos,
+        shared=shared,
+        shared_engines=rivals,
+        shared_sizes=plan.shared_sizes,
+        shared_rounds=plan.shared_rounds,
+    )
     names = engines + [NO_GC]
     args.out.write_text(render(report, names), encoding="utf-8")
     print(f"wrote {args.out}", file=sys.stderr)

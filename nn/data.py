@@ -17,9 +17,7 @@ def _check(name: str, n: object, classes: object, noise: float) -> None:
         raise ValueError(f"{name}: noise must be a finite number >= 0, got {noise!r}")
 
 
-def make_moons(
-    n: int = 100, noise: float = 0.1, seed: int | None = 0
-) -> tuple[list[list[float]], list[int]]:
+def make_moons(n: int = 100, noise: float = 0.1, seed: int | None = 0) -> tuple[list[list[float]], list[int]]:
     """Two interleaving half circles in 2-D, labelled +1 and -1 (micrograd's demo data).
 
     Points alternate between the moons, so the classes are balanced; the same seed gives

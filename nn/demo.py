@@ -75,9 +75,7 @@ class TrainingDiverged(ArithmeticError):
         self.history = history
 
 
-def loss_and_scores(
-    model: MLP, points: Sequence[Sequence[float]], labels: Sequence[int]
-) -> tuple[Value, list[Value]]:
+def loss_and_scores(model: MLP, points: Sequence[Sequence[float]], labels: Sequence[int]) -> tuple[Value, list[Value]]:
     """Mean hinge loss of the scores plus L2 times the sum of every parameter squared, and the scores."""
     scores = [_score(model, p) for p in points]
     params = model.parameters()
@@ -137,7 +135,9 @@ def train(
     except OverflowError as e:  # the engine and the optimizer refuse to make inf
         raise TrainingDiverged(
             f"training diverged: after {k} step{'s' if k != 1 else ''} a value overflowed ({_short(e)}); "
-            f"the learning rate {lr:g} is too large", k, history,
+            f"the learning rate {lr:g} is too large",
+            k,
+            history,
         ) from e
     finally:
         bar.close()
@@ -151,7 +151,9 @@ def _check_divergence(loss: float, history: History, step: int, lr: float) -> No
         return
     raise TrainingDiverged(
         f"training diverged: after {step} step{'s' if step != 1 else ''} the loss is {loss:.4g}, "
-        f"up from {start:.4g} at the start; the learning rate {lr:g} is too large", step, history,
+        f"up from {start:.4g} at the start; the learning rate {lr:g} is too large",
+        step,
+        history,
     )
 
 
@@ -163,8 +165,7 @@ def _short(error: Exception, limit: int = 80) -> str:
 def _scores_on_grid(model: MLP, xs: list[float], ys: list[float]) -> list[list[float]]:
     """The model's score at every grid point, computed on floats from the trained weights."""
     layers = [
-        ([[w.data for w in n.w] for n in layer.neurons], [n.b.data for n in layer.neurons],
-         layer.activation)
+        ([[w.data for w in n.w] for n in layer.neurons], [n.b.data for n in layer.neurons], layer.activation)
         for layer in model.layers
     ]
     # The engine's own forward functions from the rule table, applied to plain floats.
@@ -194,13 +195,27 @@ def plot_decision_boundary(
     xs = [x_min + (x_max - x_min) * i / (resolution - 1) for i in range(resolution)]
     ys = [y_min + (y_max - y_min) * i / (resolution - 1) for i in range(resolution)]
     grid = _scores_on_grid(model, xs, ys)
-    ax.contourf(xs, ys, [[1.0 if s > 0 else 0.0 for s in row] for row in grid],
-                levels=[-0.5, 0.5, 1.5], colors=["#f4c7c3", "#c6dbef"], alpha=0.9)
+    ax.contourf(
+        xs,
+        ys,
+        [[1.0 if s > 0 else 0.0 for s in row] for row in grid],
+        levels=[-0.5, 0.5, 1.5],
+        colors=["#f4c7c3", "#c6dbef"],
+        alpha=0.9,
+    )
     ax.contour(xs, ys, grid, levels=[0.0], colors="k", linewidths=1.0)
     for label, colour, marker in ((1, "#1f77b4", "o"), (-1, "#d62728", "s")):
         chosen = [p for p, t in zip(points, labels) if t == label]
-        ax.scatter([p[0] for p in chosen], [p[1] for p in chosen], c=colour, marker=marker,
-                   s=22, edgecolors="k", linewidths=0.5, label=f"label {label:+d}")
+        ax.scatter(
+            [p[0] for p in chosen],
+            [p[1] for p in chosen],
+            c=colour,
+            marker=marker,
+            s=22,
+            edgecolors="k",
+            linewidths=0.5,
+            label=f"label {label:+d}",
+        )
     ax.set_xlim(x_min, x_max)
     ax.set_ylim(y_min, y_max)
     ax.set_aspect("equal")
@@ -289,8 +304,10 @@ def neuron_caption(model: MLP, out: Value, label: int, of: str = "loss") -> str:
         lines.append(f"{names} also feed the {others} other neuron{'s' if others > 1 else ''} of layer 1 (not drawn):")
         for x, w in zip(inputs, neuron.w):
             share = w.data * z.grad  # dz/dx_k = w_k: the path drawn from x_k
-            lines.append(f"{x.label}'s gradient {x.grad:.4g} = {share:.4g} from this neuron "
-                         f"+ {x.grad - share:.4g} from the others")
+            lines.append(
+                f"{x.label}'s gradient {x.grad:.4g} = {share:.4g} from this neuron "
+                f"+ {x.grad - share:.4g} from the others"
+            )
     return "\n".join(lines)
 
 
@@ -400,15 +417,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--steps", type=_whole(1), default=100, help="training steps (full batch)")
     parser.add_argument("--seed", type=int, default=1, help="seed for the data and the initial weights")
-    parser.add_argument("--hidden", type=_hidden_sizes, default="16,16", metavar="SIZES",
-                        help="hidden layer sizes, comma-separated")
-    parser.add_argument("--lr", type=_real(0.0, above=True), default=2.0,
-                        help="initial learning rate (decays linearly to lr/10)")
+    parser.add_argument(
+        "--hidden", type=_hidden_sizes, default="16,16", metavar="SIZES", help="hidden layer sizes, comma-separated"
+    )
+    parser.add_argument(
+        "--lr", type=_real(0.0, above=True), default=2.0, help="initial learning rate (decays linearly to lr/10)"
+    )
     parser.add_argument("--momentum", type=_real(0.0, 1.0), default=0.0, help="SGD momentum in [0, 1)")
     parser.add_argument("--n-samples", type=_whole(2), default=100, help="number of moon points (at least 2)")
     parser.add_argument("--noise", type=_real(0.0), default=0.1, help="standard deviation of the point noise")
-    parser.add_argument("--out", type=Path, default=Path("demo-output"),
-                        help="output folder (made if missing; its parent folder must exist)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("demo-output"),
+        help="output folder (made if missing; its parent folder must exist)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return parser
 
@@ -433,20 +456,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     points, labels = make_moons(args.n_samples, noise=args.noise, seed=args.seed)
     model = MLP(2, [*args.hidden, 1], activation="relu", rng=random.Random(args.seed))
     n_params = len(model.parameters())
-    print(f"two moons: {len(points)} points; MLP 2-{'-'.join(map(str, args.hidden))}-1, "
-          f"{n_params} parameters; {args.steps} steps of SGD (lr {args.lr}, momentum {args.momentum})")
+    print(
+        f"two moons: {len(points)} points; MLP 2-{'-'.join(map(str, args.hidden))}-1, "
+        f"{n_params} parameters; {args.steps} steps of SGD (lr {args.lr}, momentum {args.momentum})"
+    )
     started = time.perf_counter()
     try:
-        history = train(model, points, labels, args.steps, args.lr, args.momentum,
-                        progress=not args.no_progress)
+        history = train(model, points, labels, args.steps, args.lr, args.momentum, progress=not args.no_progress)
     except TrainingDiverged as e:
-        print(f"{parser.prog}: {e}. Nothing was written; try a smaller --lr "
-              f"(the default is {parser.get_default('lr')}).", file=sys.stderr)
+        print(
+            f"{parser.prog}: {e}. Nothing was written; try a smaller --lr (the default is {parser.get_default('lr')}).",
+            file=sys.stderr,
+        )
         return 1
     seconds = time.perf_counter() - started
     final = history.accuracy[-1]
-    print(f"final accuracy: {final:.1%} ({round(final * len(labels))}/{len(labels)}), "
-          f"final loss: {history.loss[-1]:.4f}, training time: {seconds:.1f} s")
+    print(
+        f"final accuracy: {final:.1%} ({round(final * len(labels))}/{len(labels)}), "
+        f"final loss: {history.loss[-1]:.4f}, training time: {seconds:.1f} s"
+    )
 
     out.mkdir(exist_ok=True)  # its parent exists: checked before training
     written = []

@@ -298,11 +298,7 @@ class Layer(Module):
         return [n._record(x) for n in self.neurons]  # x is checked once here, not again per neuron
 
     def named_parameters(self) -> list[tuple[str, Value]]:
-        return [
-            (f"neurons.{i}.{name}", p)
-            for i, n in enumerate(self.neurons)
-            for name, p in n.named_parameters()
-        ]
+        return [(f"neurons.{i}.{name}", p) for i, n in enumerate(self.neurons) for name, p in n.named_parameters()]
 
     def parameters(self) -> list[Value]:
         return [p for n in self.neurons for p in n.parameters()]
@@ -318,10 +314,7 @@ class Layer(Module):
         return to_torch(self)
 
     def __repr__(self) -> str:
-        return (
-            f"Layer(nin={self.nin}, nout={self.nout}, activation={self.activation!r}"
-            f"{_fused_repr(self.fused)})"
-        )
+        return f"Layer(nin={self.nin}, nout={self.nout}, activation={self.activation!r}{_fused_repr(self.fused)})"
 
 
 class MLP(Module):
@@ -377,9 +370,7 @@ class MLP(Module):
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [
-            (f"layers.{i}.{name}", p)
-            for i, layer in enumerate(self.layers)
-            for name, p in layer.named_parameters()
+            (f"layers.{i}.{name}", p) for i, layer in enumerate(self.layers) for name, p in layer.named_parameters()
         ]
 
     def parameters(self) -> list[Value]:

@@ -96,10 +96,12 @@ class Adam(Optimizer):
         correction2 = 1.0 - b2**t
         m = [b1 * old + (1.0 - b1) * p.grad for old, p in zip(self.m, self.params)]
         v = [b2 * old + (1.0 - b2) * p.grad * p.grad for old, p in zip(self.v, self.params)]
-        self._commit([
-            p.data - self.lr * (m_i / correction1) / (math.sqrt(v_i / correction2) + self.eps)
-            for p, m_i, v_i in zip(self.params, m, v)
-        ])
+        self._commit(
+            [
+                p.data - self.lr * (m_i / correction1) / (math.sqrt(v_i / correction2) + self.eps)
+                for p, m_i, v_i in zip(self.params, m, v)
+            ]
+        )
         self.t, self.m, self.v = t, m, v  # the state moves only with the parameters
 
     def __repr__(self) -> str:

@@ -143,6 +143,7 @@ def evaluate(fn: Callable[..., object], point: Sequence[float]) -> tuple[float, 
 
 def central_difference(fn: Callable[..., object], point: Sequence[float], i: int, h: float = 1e-5) -> float:
     """d fn / d point[i] by the 5-point central stencil (error O(h^4)), all in float64."""
+
     def at(delta: float) -> float:
         shifted = list(point)
         shifted[i] = point[i] + delta

@@ -158,6 +158,7 @@ def test_replay_and_the_generic_loop_give_backwards_bits_on_random_graphs(seed):
     generic = backpropagate(out, 1.0)
     assert [bits(generic.get(x, 0.0)) for x in leaves] == expected
     assert [bits(g.data) for g in grad(out, leaves)] == expected
+
     def same_graph(*xs: Value) -> Value:
         again = random.Random()
         again.setstate(state)

@@ -235,7 +235,7 @@ def build_everything(x: Value, w: Value) -> Value:
     for _ in range(20):
         s = y * w + x
         y = (s.tanh() + s.sigmoid() * 0.5 - (s * s + 1.0).log() + (s / 3.0).exp()) / (1.0 + w * w)
-        y = y.relu() + 2.0**w - y ** 2 + (w * w + 0.5) ** x - (-y)
+        y = y.relu() + 2.0**w - y**2 + (w * w + 0.5) ** x - (-y)
     return y
 
 

@@ -19,8 +19,14 @@ def names(message: str, *words: str) -> bool:
 @pytest.mark.parametrize(
     "data, type_name",
     [
-        ("a", "str"), (None, "NoneType"), ([1], "list"), (True, "bool"),
-        (False, "bool"), (1 + 2j, "complex"), (b"1", "bytes"), ((1.0,), "tuple"),
+        ("a", "str"),
+        (None, "NoneType"),
+        ([1], "list"),
+        (True, "bool"),
+        (False, "bool"),
+        (1 + 2j, "complex"),
+        (b"1", "bytes"),
+        ((1.0,), "tuple"),
     ],
 )
 def test_value_of_a_non_number_raises_type_error_naming_the_type(data, type_name):

@@ -50,7 +50,16 @@ def check_png(path: Path) -> tuple[int, int]:
 def short_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
     cwd = tmp_path_factory.mktemp("demo")
     result = run_demo(
-        "--steps", "12", "--n-samples", "40", "--hidden", "8,8", "--seed", "3", "--out", "plots",
+        "--steps",
+        "12",
+        "--n-samples",
+        "40",
+        "--hidden",
+        "8,8",
+        "--seed",
+        "3",
+        "--out",
+        "plots",
         cwd=cwd,
     )
     return result, cwd / "plots"

@@ -598,7 +598,7 @@ def test_a_formula_reading_numbers_from_outside_v_is_caught_near_the_point():
 def test_fixed_leaves_stay_where_they_are():
     """A formula that holds only for a binary label (y ** 2 = y) needs y held fixed."""
     L, _ = three_sigmoids(y=1.0)
-    binary = {"dL/da3": lambda v: -v["y"] ** 2 / v["a3"] + (1 - v["y"]) / (1 - v["a3"])}
+    binary = {"dL/da3": lambda v: -(v["y"] ** 2) / v["a3"] + (1 - v["y"]) / (1 - v["a3"])}
     assert not check_derivation(L, binary).ok
     held = check_derivation(L, binary, fixed=["y"])
     assert held.ok and all("y" not in point.values for point in held.points)
@@ -665,15 +665,18 @@ def dsig_at(v, a: str) -> float:
 def test_seed000_sigmoid_bce_formulas_hold_near_their_points(y):
     L, _ = three_sigmoids(x=1.5, y=y)
     dL_da3 = lambda v: -v["y"] / v["a3"] + (1 - v["y"]) / (1 - v["a3"])  # noqa: E731
-    report = check_derivation(L, {
-        "dL/da3": dL_da3,
-        "dL/dz3": lambda v: v["a3"] - v["y"],  # the BCE-after-sigmoid simplification, for every y
-        "dL/dW3": lambda v: dL_da3(v) * dsig_at(v, "a3") * v["a2"],  # section 1
-        "dL/db3": lambda v: dL_da3(v) * dsig_at(v, "a3") * 1,  # section 2
-        "dL/dW1": lambda v: (  # section 3
-            dL_da3(v) * dsig_at(v, "a3") * v["W3"] * dsig_at(v, "a2") * v["W2"] * dsig_at(v, "a1") * v["x"]
-        ),
-    })
+    report = check_derivation(
+        L,
+        {
+            "dL/da3": dL_da3,
+            "dL/dz3": lambda v: v["a3"] - v["y"],  # the BCE-after-sigmoid simplification, for every y
+            "dL/dW3": lambda v: dL_da3(v) * dsig_at(v, "a3") * v["a2"],  # section 1
+            "dL/db3": lambda v: dL_da3(v) * dsig_at(v, "a3") * 1,  # section 2
+            "dL/dW1": lambda v: (  # section 3
+                dL_da3(v) * dsig_at(v, "a3") * v["W3"] * dsig_at(v, "a2") * v["W2"] * dsig_at(v, "a1") * v["x"]
+            ),
+        },
+    )
     assert report.ok, str(report)
     assert len(report.checked_points) == 4 and all(len(row.checks) == 4 for row in report.rows)
 
@@ -690,14 +693,17 @@ def test_seed001_squared_error_formulas_hold_near_their_points(x, y):
     C.label = "C"
     dC_da2 = lambda v: 2 * (v["a3"] - v["y"]) * dsig_at(v, "a3") * v["w3"]  # noqa: E731
     dC_da1 = lambda v: dC_da2(v) * dsig_at(v, "a2") * v["w2"]  # noqa: E731
-    report = check_derivation(C, {
-        "dC/dw3": lambda v: 2 * (v["a3"] - v["y"]) * dsig_at(v, "a3") * v["a2"],
-        "dC/db3": lambda v: 2 * (v["a3"] - v["y"]) * dsig_at(v, "a3"),
-        "dC/dw2": lambda v: dC_da2(v) * dsig_at(v, "a2") * v["a1"],
-        "dC/db2": lambda v: dC_da2(v) * dsig_at(v, "a2"),
-        "dC/dw1": lambda v: dC_da1(v) * dsig_at(v, "a1") * v["x"],  # corrected: x, not a1
-        "dC/db1": lambda v: dC_da1(v) * dsig_at(v, "a1"),
-    })
+    report = check_derivation(
+        C,
+        {
+            "dC/dw3": lambda v: 2 * (v["a3"] - v["y"]) * dsig_at(v, "a3") * v["a2"],
+            "dC/db3": lambda v: 2 * (v["a3"] - v["y"]) * dsig_at(v, "a3"),
+            "dC/dw2": lambda v: dC_da2(v) * dsig_at(v, "a2") * v["a1"],
+            "dC/db2": lambda v: dC_da2(v) * dsig_at(v, "a2"),
+            "dC/dw1": lambda v: dC_da1(v) * dsig_at(v, "a1") * v["x"],  # corrected: x, not a1
+            "dC/db1": lambda v: dC_da1(v) * dsig_at(v, "a1"),
+        },
+    )
     assert report.ok, str(report)
     assert all(len(row.checks) == 4 for row in report.rows)
 
@@ -750,12 +756,15 @@ def test_seed003_relu_relu_sigmoid_mean_bce_formulas_hold_near_their_points():
     m = len(xs)
     dz3 = lambda v, i: (v[f"yhat_{i}"] - v[f"y_{i}"]) / m  # noqa: E731  # corrected: with the mean's 1/m
     dz2 = lambda v, i: dz3(v, i) * v["w3"] * relu_slope(v[f"z2_{i}"])  # noqa: E731  # corrected: (ŷ - y) w3 g2'(z2)
-    report = check_derivation(L, {
-        "dL/dw3": lambda v: sum(dz3(v, i) * v[f"A2_{i}"] for i in (1, 2, 3)),  # corrected: A2, not A3
-        "dL/db3": lambda v: sum(dz3(v, i) for i in (1, 2, 3)),
-        "dL/dw2": lambda v: sum(dz2(v, i) * v[f"A1_{i}"] for i in (1, 2, 3)),
-        "dL/db2": lambda v: sum(dz2(v, i) for i in (1, 2, 3)),
-    })
+    report = check_derivation(
+        L,
+        {
+            "dL/dw3": lambda v: sum(dz3(v, i) * v[f"A2_{i}"] for i in (1, 2, 3)),  # corrected: A2, not A3
+            "dL/db3": lambda v: sum(dz3(v, i) for i in (1, 2, 3)),
+            "dL/dw2": lambda v: sum(dz2(v, i) * v[f"A1_{i}"] for i in (1, 2, 3)),
+            "dL/db2": lambda v: sum(dz2(v, i) for i in (1, 2, 3)),
+        },
+    )
     assert report.ok, str(report)
     assert all(len(row.checks) == 4 for row in report.rows)
     # sample 2 has x < 0, so its first relu is off (z1 = 0.8 * -0.5 - 0.3 = -0.7 by hand): its
@@ -775,13 +784,16 @@ def test_seed004_equations_52_to_55_hold_near_their_points(x, y):
     aL1.label, aL.label = "aL1", "aL"
     C0 = 0.5 * (aL - n["y"]) ** 2
     C0.label = "C0"
-    report = check_derivation(C0, {
-        "dC0/dWL": lambda v: v["aL1"] * v["aL"] * (1 - v["aL"]) * (v["aL"] - v["y"]),  # (52)
-        "dC0/dbL": lambda v: v["aL"] * (1 - v["aL"]) * (v["aL"] - v["y"]),  # (53)
-        "dC0/dWL1": lambda v: (  # (54)
-            v["x"] * dsig_at(v, "aL1") * v["WL"] * v["aL"] * (1 - v["aL"]) * (v["aL"] - v["y"])
-        ),
-        "dC0/dbL1": lambda v: dsig_at(v, "aL1") * v["WL"] * v["aL"] * (1 - v["aL"]) * (v["aL"] - v["y"]),  # (55)
-    })
+    report = check_derivation(
+        C0,
+        {
+            "dC0/dWL": lambda v: v["aL1"] * v["aL"] * (1 - v["aL"]) * (v["aL"] - v["y"]),  # (52)
+            "dC0/dbL": lambda v: v["aL"] * (1 - v["aL"]) * (v["aL"] - v["y"]),  # (53)
+            "dC0/dWL1": lambda v: (  # (54)
+                v["x"] * dsig_at(v, "aL1") * v["WL"] * v["aL"] * (1 - v["aL"]) * (v["aL"] - v["y"])
+            ),
+            "dC0/dbL1": lambda v: dsig_at(v, "aL1") * v["WL"] * v["aL"] * (1 - v["aL"]) * (v["aL"] - v["y"]),  # (55)
+        },
+    )
     assert report.ok, str(report)
     assert all(len(row.checks) == 4 for row in report.rows)

@@ -43,7 +43,7 @@ def f_hessian(x: float, y: float) -> list[list[float]]:
 FUNCTIONS = [
     ("f", f, 2),
     ("tanh chain", lambda x, y, z: ((x * y).tanh() + z * z * x).sigmoid() * (y - z), 3),
-    ("division and powers", lambda x, y: (x * x + 1.0) ** 1.5 / (y * y + 0.5) - 2.0 ** x, 2),
+    ("division and powers", lambda x, y: (x * x + 1.0) ** 1.5 / (y * y + 0.5) - 2.0**x, 2),
     ("log", lambda x, y: (x * x + y * y + 0.1).log() * x, 2),
     ("one input", lambda x: (x * 3.0).tanh() * x.exp(), 1),
 ]
@@ -59,6 +59,7 @@ def matrix_close(found, expected, rel: float, abs: float = 0.0) -> bool:
 
 def stencil(g, x: list[float], j: int, h: float = 1e-4) -> float:
     """d g / d x_j at x by the 5-point central stencil, g a function of floats giving a float."""
+
     def at(d: float) -> float:
         return g(*[v + d if k == j else v for k, v in enumerate(x)])
 
@@ -285,36 +286,69 @@ def test_hessian_with_values_differentiates_to_third_order():
         (lambda: jvp(f, [1.0, 2.0], [1.0]), ValueError, "jvp: 2 primals but 1 tangents: give one tangent per primal"),
         (lambda: jvp(f, 1.0, 1.0), TypeError, "jvp: primals must be a tuple or list with one number per argument of f"),
         (lambda: jvp(f, [1.0, 2.0], {1.0, 2.0}), TypeError, "jvp: tangents must be a tuple or list"),
-        (lambda: jvp(f, [1.0, "2"], [1.0, 1.0]), TypeError,
-         "jvp: primals[1] must be a real number (int or float), got str: '2'"),
-        (lambda: jvp(f, [1.0, 2.0], [1.0, None]), TypeError,
-         "jvp: tangents[1] must be a real number (int or float), got NoneType"),
+        (
+            lambda: jvp(f, [1.0, "2"], [1.0, 1.0]),
+            TypeError,
+            "jvp: primals[1] must be a real number (int or float), got str: '2'",
+        ),
+        (
+            lambda: jvp(f, [1.0, 2.0], [1.0, None]),
+            TypeError,
+            "jvp: tangents[1] must be a real number (int or float), got NoneType",
+        ),
         (lambda: jvp(f, [1.0, 2.0], [math.nan, 1.0]), ValueError, "jvp: tangents[0] must be finite, got nan"),
-        (lambda: jvp(f, [True, 2.0], [1.0, 1.0]), TypeError,
-         "jvp: primals[0] must be a real number (int or float), got bool"),
-        (lambda: jvp(lambda x: 2.0, [1.0], [1.0]), TypeError,
-         "jvp: f must return a Value (the output to differentiate), got float: 2.0"),
+        (
+            lambda: jvp(f, [True, 2.0], [1.0, 1.0]),
+            TypeError,
+            "jvp: primals[0] must be a real number (int or float), got bool",
+        ),
+        (
+            lambda: jvp(lambda x: 2.0, [1.0], [1.0]),
+            TypeError,
+            "jvp: f must return a Value (the output to differentiate), got float: 2.0",
+        ),
         (lambda: jvp(3.0, [1.0], [1.0]), TypeError, "jvp: f must be a function of Values, got float: 3.0"),
-        (lambda: grad(f)([1.0, 2.0]), TypeError,
-         "grad(f): args[0] must be a number or a Value, got list: [1.0, 2.0] (f takes one scalar per "
-         "argument: pass a list xs as f(*xs))"),
+        (
+            lambda: grad(f)([1.0, 2.0]),
+            TypeError,
+            "grad(f): args[0] must be a number or a Value, got list: [1.0, 2.0] (f takes one scalar per "
+            "argument: pass a list xs as f(*xs))",
+        ),
         (lambda: grad(f)(1.0, math.inf), ValueError, "grad(f): args[1] must be finite, got inf"),
-        (lambda: grad(lambda x: [x])(1.0), TypeError,
-         "grad(f): f must return a Value (the output to differentiate), got list"),
-        (lambda: grad(f, [Value(1.0)]), TypeError,
-         "grad(f) takes the function alone and returns the gradient function"),
+        (
+            lambda: grad(lambda x: [x])(1.0),
+            TypeError,
+            "grad(f): f must return a Value (the output to differentiate), got list",
+        ),
+        (
+            lambda: grad(f, [Value(1.0)]),
+            TypeError,
+            "grad(f) takes the function alone and returns the gradient function",
+        ),
         (lambda: grad(f, create_graph=True), TypeError, "grad(f) takes the function alone"),
-        (lambda: grad(Value(1.0)), TypeError,
-         "grad: missing inputs: grad(output, inputs) for a Value output, grad(f) for a function"),
+        (
+            lambda: grad(Value(1.0)),
+            TypeError,
+            "grad: missing inputs: grad(output, inputs) for a Value output, grad(f) for a function",
+        ),
         (lambda: grad(2.0, [Value(1.0)]), TypeError, "grad: output: expected a Value, got float"),
         (lambda: value_and_grad(None), TypeError, "value_and_grad: f must be a function of Values, got NoneType"),
         (lambda: value_and_grad(lambda x: x.data)(1.0), TypeError, "value_and_grad(f): f must return a Value"),
-        (lambda: jacobian(f)(1.0, 2.0), TypeError,
-         "jacobian(f): f must return a list of Values, one per output (for a single Value, use grad(f)), got Value"),
-        (lambda: jacobian(lambda x: [x, 1.0])(1.0), TypeError,
-         "jacobian(f): f's output [1] must be a Value, got float: 1.0"),
-        (lambda: jacobian(many_outputs, mode="sideways"), ValueError,
-         "jacobian: mode must be 'auto', 'forward' or 'reverse', got 'sideways'"),
+        (
+            lambda: jacobian(f)(1.0, 2.0),
+            TypeError,
+            "jacobian(f): f must return a list of Values, one per output (for a single Value, use grad(f)), got Value",
+        ),
+        (
+            lambda: jacobian(lambda x: [x, 1.0])(1.0),
+            TypeError,
+            "jacobian(f): f's output [1] must be a Value, got float: 1.0",
+        ),
+        (
+            lambda: jacobian(many_outputs, mode="sideways"),
+            ValueError,
+            "jacobian: mode must be 'auto', 'forward' or 'reverse', got 'sideways'",
+        ),
         (lambda: jacobian("f"), TypeError, "jacobian: f must be a function of Values, got str"),
         (lambda: hessian(lambda x: [x])(1.0), TypeError, "hessian(f): f must return a Value"),
         (lambda: hessian(f)(1.0, "y"), TypeError, "hessian(f): args[1] must be a real number"),

@@ -115,8 +115,7 @@ def test_default_neuron_gradients_equal_fused_false_bitwise_and_pytorch_float64(
     samples = [[rng.uniform(-2.0, 2.0) for _ in range(nin)] for _ in range(3)]
     found = []
     for options in ({}, {"fused": False}):  # the default first
-        model = nn.MLP(nin, nouts, activation=activation, output_activation="tanh", rng=random.Random(seed),
-                       **options)
+        model = nn.MLP(nin, nouts, activation=activation, output_activation="tanh", rng=random.Random(seed), **options)
         xs = [[Value(x) for x in sample] for sample in samples]
         loss = Value(0.0)
         for x in xs:

@@ -103,8 +103,17 @@ def test_gradcheck_refuses_bad_arguments():
 
 @pytest.mark.parametrize(
     "option, value",
-    [("atol", math.nan), ("atol", -1e-9), ("atol", math.inf), ("rtol", -1.0), ("rtol", math.nan),
-     ("rtol", math.inf), ("eps", math.inf), ("eps", -1e-6), ("eps", math.nan)],
+    [
+        ("atol", math.nan),
+        ("atol", -1e-9),
+        ("atol", math.inf),
+        ("rtol", -1.0),
+        ("rtol", math.nan),
+        ("rtol", math.inf),
+        ("eps", math.inf),
+        ("eps", -1e-6),
+        ("eps", math.nan),
+    ],
 )
 def test_gradcheck_refuses_a_tolerance_that_makes_every_comparison_meaningless(option, value):
     with pytest.raises(ValueError, match=f"gradcheck: {option}"):

@@ -51,7 +51,7 @@ UNARY_SECOND = [
     ("reciprocal", lambda v: 1.0 / v, lambda x: 2 / x**3, [-1.5, 0.4, 2.0]),
     ("rpow", lambda v: 2.0**v, lambda x: 2.0**x * math.log(2.0) ** 2, [-1.0, 0.5]),
     ("relu", lambda v: v.relu() * 3.0, lambda x: 0.0, [-1.0, 2.0]),
-    ("sub_neg", lambda v: -(2.0 - v) ** 2, lambda x: -2.0, [0.5, 4.0]),
+    ("sub_neg", lambda v: -((2.0 - v) ** 2), lambda x: -2.0, [0.5, 4.0]),
 ]
 
 

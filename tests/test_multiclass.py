@@ -115,8 +115,9 @@ def torch_cross_entropy_and_grads(logits: list[list[float]], targets: list[int])
 
 
 def assert_matches_torch(logits: list[list[float]], targets: list[int]) -> None:
-    (loss, grads), (t_loss, t_grads) = cross_entropy_and_grads(logits, targets), torch_cross_entropy_and_grads(
-        logits, targets
+    (loss, grads), (t_loss, t_grads) = (
+        cross_entropy_and_grads(logits, targets),
+        torch_cross_entropy_and_grads(logits, targets),
     )
     assert close(loss, t_loss), (loss, t_loss)
     for row, t_row in zip(grads, t_grads):
@@ -202,8 +203,9 @@ def torch_bce_logits_and_grads(logits: list[float], targets: list[float]) -> tup
     ids=["random", "thousand", "zero", "tiny exp"],
 )
 def test_bce_with_logits_and_its_gradient_match_torch(logits, targets):
-    (loss, grads), (t_loss, t_grads) = bce_logits_and_grads(logits, targets), torch_bce_logits_and_grads(
-        logits, targets
+    (loss, grads), (t_loss, t_grads) = (
+        bce_logits_and_grads(logits, targets),
+        torch_bce_logits_and_grads(logits, targets),
     )
     assert math.isfinite(loss) and close(loss, t_loss), (loss, t_loss)
     assert all(close(a, b) for a, b in zip(grads, t_grads)), (grads, t_grads)
@@ -339,8 +341,18 @@ def test_blobs_sit_around_their_centres_and_spirals_within_the_unit_disc():
 
 @pytest.mark.parametrize("make", [make_blobs, make_spirals])
 @pytest.mark.parametrize(
-    "kwargs", [{"n": 2, "classes": 3}, {"n": True}, {"n": 10.0}, {"classes": 1}, {"classes": True}, {"noise": -0.1},
-               {"noise": math.nan}, {"noise": math.inf}, {"noise": "0.1"}]
+    "kwargs",
+    [
+        {"n": 2, "classes": 3},
+        {"n": True},
+        {"n": 10.0},
+        {"classes": 1},
+        {"classes": True},
+        {"noise": -0.1},
+        {"noise": math.nan},
+        {"noise": math.inf},
+        {"noise": "0.1"},
+    ],
 )
 def test_blobs_and_spirals_refuse_bad_arguments_by_name(make, kwargs):
     with pytest.raises(ValueError, match=make.__name__):

@@ -226,7 +226,12 @@ def corrupt_states(good: dict) -> list[tuple[str, object]]:
     extra = dict(good, **{"layers.9.neurons.0.b": 0.0})
     out = [("missing key", missing), ("unexpected key", extra)]
     for label, bad in [
-        ("nan", math.nan), ("inf", math.inf), ("string", "0.5"), ("None", None), ("bool", True), ("list", [0.5])
+        ("nan", math.nan),
+        ("inf", math.inf),
+        ("string", "0.5"),
+        ("None", None),
+        ("bool", True),
+        ("list", [0.5]),
     ]:
         out.append((label, dict(good, **{keys[-1]: bad})))  # the LAST entry is bad
     return out
@@ -272,6 +277,7 @@ def test_parameters_are_the_named_parameters_in_the_same_order(module) -> None:
 def short_label(key: str) -> str:
     """The documented label of a state_dict key: 1-based numbers, "layers.0" -> "L1",
     "neurons.2" -> "n3", "w.1" -> "w2"; "b" stays "b"."""
+
     def one_based(match: re.Match[str]) -> str:
         prefix = {"layers": "L", "neurons": "n", "w": "w"}[match.group(1)]
         return f"{prefix}{int(match.group(2)) + 1}"
@@ -285,7 +291,11 @@ def test_mlp_parameters_are_labelled_by_layer_neuron_and_weight_counting_from_1(
     assert model.layers[0].neurons[2].b.label == "L1.n3.b"
     assert model.layers[2].neurons[0].w[1].label == "L3.n1.w2"
     assert [p.label for p in model.layers[1].neurons[1].parameters()] == [
-        "L2.n2.w1", "L2.n2.w2", "L2.n2.w3", "L2.n2.w4", "L2.n2.b"
+        "L2.n2.w1",
+        "L2.n2.w2",
+        "L2.n2.w3",
+        "L2.n2.w4",
+        "L2.n2.b",
     ]
     for key, p in model.named_parameters():
         assert p.label == short_label(key), key

@@ -178,9 +178,14 @@ def test_a_number_operand_of_a_binary_primitive_is_a_constant_with_no_gradient()
     assert x.grad == 3.0 / 5.0
 
 
-@pytest.mark.parametrize("bad, error, message", [("a", TypeError, "my_sin: operand must be a real number"),
-                                                  (math.nan, ValueError, "my_sin: operand must be finite"),
-                                                  (True, TypeError, "my_sin: operand must be a real number")])
+@pytest.mark.parametrize(
+    "bad, error, message",
+    [
+        ("a", TypeError, "my_sin: operand must be a real number"),
+        (math.nan, ValueError, "my_sin: operand must be finite"),
+        (True, TypeError, "my_sin: operand must be a real number"),
+    ],
+)
 def test_a_bad_operand_is_refused_naming_the_operation(bad, error, message):
     with pytest.raises(error, match=re.escape(message)):
         my_sin(bad)
@@ -376,8 +381,11 @@ def test_a_derivative_that_takes_neither_floats_nor_values_is_refused_saying_why
     broken = autograd.primitive("broken", math.exp, (lambda a, out: a.exponential(),))
     x = Value(0.5)
     y = broken(x)
-    with pytest.raises(TypeError, match=r"broken: d out / d a failed at a = 0.5, given floats and given Values "
-                                        r"\(AttributeError: 'float' object has no attribute 'exponential'\)"):
+    with pytest.raises(
+        TypeError,
+        match=r"broken: d out / d a failed at a = 0.5, given floats and given Values "
+        r"\(AttributeError: 'float' object has no attribute 'exponential'\)",
+    ):
         y.backward()
     with pytest.raises(TypeError, match=r"broken: d out / d a failed at a = 0.5, given Values \(AttributeError"):
         grad(y, x, create_graph=True)
@@ -425,16 +433,28 @@ def unary_d(a, out):
         (("my sin", math.sin, (unary_d,)), {}, ValueError, "primitive 'my sin': the name must be a Python identifier"),
         (("lambda", math.sin, (unary_d,)), {}, ValueError, "must be a Python identifier"),
         (("f", 2.0, (unary_d,)), {}, TypeError, "primitive 'f': forward must be a function of floats, got float: 2.0"),
-        (("f", math.sin, unary_d), {}, TypeError,
-         "primitive 'f': derivatives must be a tuple with one function per operand"),
+        (
+            ("f", math.sin, unary_d),
+            {},
+            TypeError,
+            "primitive 'f': derivatives must be a tuple with one function per operand",
+        ),
         (("f", math.sin, ()), {}, ValueError, "an operation takes 1 or 2 operands, so give 1 or 2 derivatives, got 0"),
         (("f", math.sin, (unary_d,) * 3), {}, ValueError, "give 1 or 2 derivatives, got 3"),
         (("f", math.sin, ("out",)), {}, TypeError, "primitive 'f': derivatives[0] must be a function, got str: 'out'"),
-        (("f", lambda a, b: a, (unary_d,)), {}, TypeError,
-         "primitive 'f': forward must take 1 operand, f(a); its signature is"),
+        (
+            ("f", lambda a, b: a, (unary_d,)),
+            {},
+            TypeError,
+            "primitive 'f': forward must take 1 operand, f(a); its signature is",
+        ),
         (("f", math.sin, (lambda a, b, out: 1.0,)), {}, TypeError, "primitive 'f': derivatives[0] must take (a, out)"),
-        (("f", math.sin, (lambda a, b, out: 1.0, lambda a, b, out: 1.0)), {}, TypeError,
-         "forward must take 2 operands, f(a, b)"),
+        (
+            ("f", math.sin, (lambda a, b, out: 1.0, lambda a, b, out: 1.0)),
+            {},
+            TypeError,
+            "forward must take 2 operands, f(a, b)",
+        ),
         (("f", math.hypot, (unary_d, unary_d)), {}, TypeError, "derivatives[0] must take (a, b, out)"),
         (("f", math.sin, (unary_d,)), {"symbol": 5}, TypeError, "primitive 'f': symbol must be a non-empty str, got 5"),
         (("f", math.sin, (unary_d,)), {"symbol": ""}, TypeError, "symbol must be a non-empty str"),
@@ -455,6 +475,7 @@ def test_a_list_of_derivatives_and_functions_with_defaults_are_accepted():
 
 def test_a_primitive_may_share_a_built_in_rules_name_and_stays_its_own_operation():
     """A user's `softplus` and `sin` beside Value.softplus and Value.sin: different rules, both replayable."""
+
     def stable_softplus(a: float) -> float:
         return math.log1p(math.exp(-abs(a))) + max(a, 0.0)
 

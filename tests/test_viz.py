@@ -131,9 +131,7 @@ def test_svg_after_backward_shows_every_nodes_data_and_grad(no_dot: None) -> Non
 def test_each_operation_is_its_own_node_between_inputs_and_output(no_dot: None) -> None:
     v = neuron()
     svg = parse(draw_dot(v["o"]).pipe(format="svg"))
-    op_texts = sorted(
-        texts(g)[0] for g in groups(svg, "node") if not any(s.startswith("data ") for s in texts(g))
-    )
+    op_texts = sorted(texts(g)[0] for g in groups(svg, "node") if not any(s.startswith("data ") for s in texts(g)))
     assert op_texts == sorted(["*", "*", "+", "+", "tanh"])
     # 4 operations: one edge op -> output each, plus one edge per Value operand (2 + 2 + 2 + 2 + 1)
     assert len(groups(svg, "edge")) == 5 + 9
@@ -428,7 +426,7 @@ def test_a_small_graph_keeps_every_edge_of_a_value_used_twice() -> None:
     t = (e + 0.25).tanh()
     L = t * a
     source = draw_dot(L).source
-    assert "Dashed" not in source and "style=\"dashed\"" not in source
+    assert "Dashed" not in source and 'style="dashed"' not in source
     assert [x for x, _ in dot_edges(source)].count("v0") == 2
 
 

@@ -73,6 +73,7 @@ def evaluate(x: list[float]) -> float:
 
 assert_type(evaluate([1.0, 2.0]), float)
 
+
 # A user's own operations, and derivatives of functions (numbers in, numbers out; Values in, Values out).
 def cos_of(a: Value | float, out: Value | float) -> Value | float:
     return my_cos(a)  # a def, so that the two primitives can name each other

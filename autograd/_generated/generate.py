@@ -325,7 +325,7 @@ def value_source(current: str) -> str:
     block = []
     for method, name, kind, doc in OPERATORS:
         block += operator_source(method, RULES[name], kind, doc) + [""]
-    return current[:start] + "\n".join(block) + current[end:]
+    return current[:start] + "\n".join(block) + "\n" + current[end:]  # a blank line before END, as ruff format writes
 
 
 # -- the command ----------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 This file is the check as an outline; its parts: `arguments` (what is given), `nudge` (the graph at
 other leaf values), `terms` (a gradient as chain-rule terms), `diagnosis` (why wrong or untested)
 and `report` (what the learner reads)."""
+
 from __future__ import annotations
 
 import random
@@ -114,8 +115,7 @@ def check_derivation(
         raise TypeError(f"check_derivation: output must be a Value, got {type(output).__name__}")
     if not isinstance(hand, Mapping):
         raise TypeError(
-            "check_derivation: hand must be a mapping such as {'dL/dz3': 0.25}, "
-            f"got {type(hand).__name__}"
+            f"check_derivation: hand must be a mapping such as {{'dL/dz3': 0.25}}, got {type(hand).__name__}"
         )
     if not hand:
         raise ValueError("check_derivation: hand is empty; there is nothing to check")
@@ -158,14 +158,27 @@ def check_derivation(
     for node in order:
         for edge in edges(node):
             consumers[edge.operand].append(edge)
-    graph = _Graph(output, out_name, consumers, engine, {n: n.data for n in order}, by_label, step_of,
-                   {e.node for e in entries}, rtol, atol)
+    graph = _Graph(
+        output,
+        out_name,
+        consumers,
+        engine,
+        {n: n.data for n in order},
+        by_label,
+        step_of,
+        {e.node for e in entries},
+        rtol,
+        atol,
+    )
 
     movable = [node for node in order if node.rule is None and node.label and node not in held]
     given_only = (
-        "points=0" if points == 0
-        else "every hand value is a number" if all(e.formula is None for e in entries)
-        else "no labelled leaf to nudge" if not movable
+        "points=0"
+        if points == 0
+        else "every hand value is a number"
+        if all(e.formula is None for e in entries)
+        else "no labelled leaf to nudge"
+        if not movable
         else ""
     )
     tried, evaluated = _nudged_points(order, movable, 0 if given_only else points, seed, nudge)
@@ -272,7 +285,8 @@ def _row(
     for edge, local in zeros:
         if edge.operand is node or edge.operand in above_nodes:
             nonzero = tuple(
-                c.point for c in checks
+                c.point
+                for c in checks
                 if local_at(edge, at[c.point].values) != 0.0 and at[c.point].grads[edge.node] != 0.0
             )
             untested.append(zero_path(edge, local, nonzero))
@@ -287,7 +301,20 @@ def _row(
         ratio, constant_ratio, hints = explain_ratio(wrong, above_nodes, above_edges, g.by_label, g.rtol)
         between = g.between(above_nodes)
     return DerivationRow(
-        entry.name, node_name(node), g.step_of[node], entry.hand, exact, ok, factors,
-        formula=entry.formula is not None, checks=tuple(checks), untested=tuple(untested), ok_here=ok_here,
-        ratio=ratio, constant_ratio=constant_ratio, hints=hints, between=between, unevaluated=tuple(unevaluated),
+        entry.name,
+        node_name(node),
+        g.step_of[node],
+        entry.hand,
+        exact,
+        ok,
+        factors,
+        formula=entry.formula is not None,
+        checks=tuple(checks),
+        untested=tuple(untested),
+        ok_here=ok_here,
+        ratio=ratio,
+        constant_ratio=constant_ratio,
+        hints=hints,
+        between=between,
+        unevaluated=tuple(unevaluated),
     )

@@ -111,18 +111,14 @@ def held_leaves(
     return held
 
 
-def node_of_key(
-    key: object, by_label: dict[str, list[Value]], in_graph: set[Value], forward: ForwardValues
-) -> Value:
+def node_of_key(key: object, by_label: dict[str, list[Value]], in_graph: set[Value], forward: ForwardValues) -> Value:
     """The node a hand entry refers to: a Value of the graph, a label, or 'dL/d<label>'."""
     if type(key) is Value:
         if key not in in_graph:
             raise ValueError(f"check_derivation: {key!r} is not part of the output's graph")
         return key
     if not isinstance(key, str):
-        raise TypeError(
-            f"check_derivation: hand keys must be labels or Values, got {type(key).__name__}: {key!r}"
-        )
+        raise TypeError(f"check_derivation: hand keys must be labels or Values, got {type(key).__name__}: {key!r}")
     label = key
     if label not in by_label:
         match = _GRADIENT_KEY.fullmatch(key)

@@ -44,7 +44,8 @@ def zero_path(edge: Edge, local: LocalDerivative, nonzero_at: tuple[int, ...]) -
     if edge.rule.name == "relu":
         x, name = edge.operand.data, node_name(edge.operand)
         because = (
-            f"relu is at its kink ({name} = 0), where its slope is taken as 0" if x == 0.0
+            f"relu is at its kink ({name} = 0), where its slope is taken as 0"
+            if x == 0.0
             else f"relu is off ({name} = {x:.4g})"
         )
         remedy = f"to test it, check again at a point where {name} > 0 (another input, or other weights)"

@@ -290,9 +290,8 @@ class DerivationReport:
             where += f", {skipped} more skipped" if skipped else ""
             seed = f"seed {self.seed}; "
         untested = len(self.untested)
-        return (
-            f"{self._summary()}, {where} ({seed}rtol={self.rtol:g}, atol={self.atol:g})"
-            + (f"; {untested} with a part untested (see Untested)" if untested else "")
+        return f"{self._summary()}, {where} ({seed}rtol={self.rtol:g}, atol={self.atol:g})" + (
+            f"; {untested} with a part untested (see Untested)" if untested else ""
         )
 
     def _row_note(self, row: DerivationRow) -> str:
@@ -470,8 +469,7 @@ class DerivationReport:
         return "\n".join(lines + self._details())
 
     def _repr_markdown_(self) -> str:
-        out = [f"**{_md(self._headline())}**", "",
-               "| | gradient | hand | engine | |", "|---|---|---:|---:|---|"]
+        out = [f"**{_md(self._headline())}**", "", "| | gradient | hand | engine | |", "|---|---|---:|---:|---|"]
         for row in self.rows:
             mark = "ok" if row.ok else "**DIFF**"
             out.append(

@@ -44,9 +44,7 @@ def chain_factor(
     return ChainFactor(node_name(end), grads[end], tuple(named_local(edge, values) for edge in chain))
 
 
-def _paths_up(
-    node: Value, output: Value, consumers: dict[Value, list[Edge]]
-) -> list[tuple[Value, list[Edge]]] | None:
+def _paths_up(node: Value, output: Value, consumers: dict[Value, list[Edge]]) -> list[tuple[Value, list[Edge]]] | None:
     """Every path from node up to the first labelled node (or the output) on it, as (that node, its
     edges from there down to node); None when there are more than _MAX_PATHS or one is longer than
     _MAX_STEPS. Depth first with a stack of its own: no recursion, however deep the graph.
