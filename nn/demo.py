@@ -448,7 +448,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         import matplotlib  # noqa: F401
         import tqdm  # noqa: F401
     except ImportError as e:
-        print(f"the demo needs {e.name}: pip install 'chaingrad[demo]'", file=sys.stderr)
+        print(
+            f"the demo needs {e.name}: install the 'demo' extra, `pip install -e '.[demo]'` in a clone "
+            "of the project or `pip install '<chaingrad wheel>[demo]'` from a wheel",
+            file=sys.stderr,
+        )
         return 1
 
     from matplotlib.figure import Figure  # no pyplot: no GUI backend, no global state
