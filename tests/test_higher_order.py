@@ -5,20 +5,10 @@ from __future__ import annotations
 import math
 
 import pytest
+from derivative_tools import engine_derivatives
 from gradtools import sigmoid
 
 from autograd import Value, grad
-
-
-def derivatives(f, x0: float, order: int) -> list[float]:
-    """[f(x0), f'(x0), ..., f^(order)(x0)] by repeatedly differentiating with create_graph."""
-    x = Value(x0)
-    y = f(x)
-    out = [y.data]
-    for _ in range(order):
-        (y,) = grad(y, x, create_graph=True)
-        out.append(y.data)
-    return out
 
 
 def first_derivative(f, x0: float) -> float:
@@ -61,7 +51,7 @@ UNARY_SECOND = [
     ids=[f"{n}@{x}" for n, _, _, xs in UNARY_SECOND for x in xs],
 )
 def test_second_derivative_matches_formula_and_differences_of_first_derivative(name, f, second, x0):
-    _, _, d2 = derivatives(f, x0, 2)
+    _, _, d2 = engine_derivatives(f, x0, 2)
     assert math.isclose(d2, second(x0), rel_tol=1e-12, abs_tol=1e-14)
     h = min(1e-4, abs(x0) / 10 or 1e-4)
     assert math.isclose(d2, fd_of_first_derivative(f, x0, h=h), rel_tol=1e-6, abs_tol=1e-7)
@@ -69,7 +59,7 @@ def test_second_derivative_matches_formula_and_differences_of_first_derivative(n
 
 @pytest.mark.parametrize("x0", [-1.3, 0.0, 0.5, 2.0])
 def test_third_derivative_of_cube_is_six(x0):
-    d = derivatives(lambda v: v**3, x0, 3)
+    d = engine_derivatives(lambda v: v**3, x0, 3)
     assert d[0] == pytest.approx(x0**3, rel=1e-15)
     assert d[1] == pytest.approx(3 * x0**2, rel=1e-15)
     assert d[2] == pytest.approx(6 * x0, rel=1e-15)
@@ -78,17 +68,17 @@ def test_third_derivative_of_cube_is_six(x0):
 
 @pytest.mark.parametrize("x0", [-1.3, 0.5, 2.0])
 def test_fourth_derivative_of_cube_is_zero(x0):
-    assert derivatives(lambda v: v**3, x0, 4)[4] == 0.0
+    assert engine_derivatives(lambda v: v**3, x0, 4)[4] == 0.0
 
 
 def test_fourth_derivative_of_cube_at_zero_is_zero():
     """Regression: differentiating x**0.0 at 0 once raised ZeroDivisionError (0 * x**-1)."""
-    assert derivatives(lambda v: v**3, 0.0, 4)[4] == 0.0
+    assert engine_derivatives(lambda v: v**3, 0.0, 4)[4] == 0.0
 
 
 def test_third_derivative_of_exp_and_log():
-    assert derivatives(lambda v: v.exp(), 0.7, 3)[3] == pytest.approx(math.exp(0.7), rel=1e-14)
-    assert derivatives(lambda v: v.log(), 1.5, 3)[3] == pytest.approx(2 / 1.5**3, rel=1e-14)
+    assert engine_derivatives(lambda v: v.exp(), 0.7, 3)[3] == pytest.approx(math.exp(0.7), rel=1e-14)
+    assert engine_derivatives(lambda v: v.log(), 1.5, 3)[3] == pytest.approx(2 / 1.5**3, rel=1e-14)
 
 
 def test_mixed_partials_of_a_product():

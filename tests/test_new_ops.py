@@ -14,6 +14,7 @@ import random
 import struct
 
 import pytest
+from derivative_tools import engine_derivatives, torch_derivatives
 from gradtools import sigmoid
 
 from autograd import RULES, Value, check_derivation, explain, grad, gradcheck, record
@@ -231,30 +232,6 @@ THIRD_ORDER = [
 ]
 THIRD_ORDER_PARAMS = [(n, f, tf, x, hand) for n, f, tf, xs, hand in THIRD_ORDER for x in xs]
 THIRD_ORDER_IDS = [f"{n}@{x}" for n, _, _, xs, _ in THIRD_ORDER for x in xs]
-
-
-def engine_derivatives(f, x0: float, order: int = 3) -> list[float]:
-    """[f, f', f'', f'''] at x0 by differentiating with grad(create_graph=True) again and again."""
-    x = Value(x0)
-    y = f(x)
-    found = [y.data]
-    for _ in range(order):
-        (y,) = grad(y, x, create_graph=True)
-        found.append(y.data)
-    return found
-
-
-def torch_derivatives(f, x0: float, order: int = 3) -> list[float]:
-    t = T(x0)
-    y = f(t)
-    found = [float(y.detach())]
-    for _ in range(order):
-        (y,) = torch.autograd.grad(y, t, create_graph=True, allow_unused=True)
-        if y is None or not y.requires_grad:  # a constant derivative: every higher one is 0
-            found += [0.0 if y is None else float(y.detach())] + [0.0] * (order - len(found))
-            break
-        found.append(float(y.detach()))
-    return found[: order + 1]
 
 
 @pytest.mark.parametrize("name, f, torch_f, x0, hand", THIRD_ORDER_PARAMS, ids=THIRD_ORDER_IDS)

@@ -11,6 +11,7 @@ import re
 import struct
 
 import pytest
+from derivative_tools import engine_derivatives, torch_derivatives
 from gradtools import sigmoid, torch_or_skip
 
 import autograd
@@ -42,28 +43,6 @@ def bits(x: float) -> bytes:
     return struct.pack("<d", 0.0 + x)
 
 
-def derivatives(f, x0: float, order: int = 3) -> list[float]:
-    """[f(x0), f'(x0), ..., f^(order)(x0)] from the engine, by grad(create_graph=True) again and again."""
-    x = Value(x0)
-    y = f(x)
-    found = [y.data]
-    for _ in range(order):
-        (y,) = grad(y, x, create_graph=True)
-        found.append(y.data)
-    return found
-
-
-def torch_derivatives(f, x0: float, order: int = 3) -> list[float]:
-    torch = torch_or_skip()
-    x = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
-    y = f(x)
-    found = [float(y.detach())]
-    for _ in range(order):
-        (y,) = torch.autograd.grad(y, x, create_graph=True)
-        found.append(float(y.detach()))
-    return found
-
-
 def difference(g, x0: float, h: float = 1e-3) -> float:
     """g'(x0) by the 5-point central stencil."""
     return (-g(x0 + 2 * h) + 8 * g(x0 + h) - 8 * g(x0 - h) + g(x0 - 2 * h)) / (12 * h)
@@ -92,7 +71,7 @@ UNARY = [
 )
 def test_a_user_primitive_differentiates_to_third_order_as_torch_does(name, f, torch_f, x0):
     torch = torch_or_skip()
-    engine = derivatives(f, x0)
+    engine = engine_derivatives(f, x0)
     reference = torch_derivatives(torch_f(torch), x0)
     for k, (e, r) in enumerate(zip(engine, reference)):
         assert math.isclose(e, r, rel_tol=1e-12, abs_tol=1e-14), (k, e, r)
@@ -101,17 +80,17 @@ def test_a_user_primitive_differentiates_to_third_order_as_torch_does(name, f, t
 @pytest.mark.parametrize("name, f, x0", [(n, f, x) for n, f, _, xs in UNARY for x in xs])
 def test_each_derivative_of_a_user_primitive_is_the_finite_difference_of_the_one_before(name, f, x0):
     for k in range(1, 4):
-        below = lambda x, k=k: derivatives(f, x, k - 1)[-1]  # noqa: E731
-        assert math.isclose(derivatives(f, x0, k)[-1], difference(below, x0), rel_tol=1e-7, abs_tol=1e-8), k
+        below = lambda x, k=k: engine_derivatives(f, x, k - 1)[-1]  # noqa: E731
+        assert math.isclose(engine_derivatives(f, x0, k)[-1], difference(below, x0), rel_tol=1e-7, abs_tol=1e-8), k
 
 
 def test_softplus_and_sin_against_their_calculus():
     for x0 in (-2.0, 0.0, 1.5):
         s = sigmoid(x0)
-        assert derivatives(my_softplus, x0) == pytest.approx(
+        assert engine_derivatives(my_softplus, x0) == pytest.approx(
             [softplus(x0), s, s * (1 - s), s * (1 - s) * (1 - 2 * s)], rel=1e-13, abs=1e-15
         )
-        assert derivatives(my_sin, x0) == pytest.approx(
+        assert engine_derivatives(my_sin, x0) == pytest.approx(
             [math.sin(x0), math.cos(x0), -math.sin(x0), -math.cos(x0)], rel=1e-13, abs=1e-15
         )
 
