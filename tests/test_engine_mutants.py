@@ -26,6 +26,7 @@ from gradtools import close, interrupt_in, is_code_of, lines_run, numeric_gradie
 
 from autograd import RULES, GradcheckError, Value, backpropagate, backward, dot, edges, grad, gradcheck, record
 from autograd.graph import topological_order
+from autograd.replay import Tape
 from autograd.rules import Rule, StaleRulesError, rename
 
 
@@ -745,21 +746,27 @@ def live_replays() -> int:
     return sum(1 for o in gc.get_objects() if type(o) is types.GeneratorType and o.gi_code.co_name == "replay")
 
 
-def test_forwards_of_ended_threads_are_dropped_once_more_than_64_wait_for_a_backward():
-    tape = record(lambda x: x * 2.0, [1.0])
-    before = live_replays()
-    recorded = threading.Barrier(65)  # 64 threads alive at once, so no two share a thread id
+def leave_forwards_of_ended_threads(tape: Tape, count: int) -> None:
+    """`count` threads each run a forward and end without its backward; all are alive at once, so
+    no two share a thread id."""
+    recorded = threading.Barrier(count + 1)
 
     def forward_and_wait() -> None:
         tape.forward([1.0])
         recorded.wait()
 
-    threads = [threading.Thread(target=forward_and_wait) for _ in range(64)]
+    threads = [threading.Thread(target=forward_and_wait) for _ in range(count)]
     for thread in threads:
         thread.start()
     recorded.wait()
     for thread in threads:
         thread.join()
+
+
+def test_forwards_of_ended_threads_are_dropped_once_more_than_64_wait_for_a_backward():
+    tape = record(lambda x: x * 2.0, [1.0])
+    before = live_replays()
+    leave_forwards_of_ended_threads(tape, 64)
     tape.forward([2.0])  # 64 are waiting: all are kept
     assert live_replays() == before + 65
     tape.forward([2.0])  # 65 are waiting, more than 64: those of ended threads are dropped
@@ -770,18 +777,7 @@ def test_forwards_of_ended_threads_are_dropped_once_more_than_64_wait_for_a_back
 def test_two_forwards_dropping_the_same_ended_threads_forwards_both_succeed():
     """While one forward drops the forwards of ended threads, another one drops them too."""
     tape = record(lambda x: x * 2.0, [1.0])
-    recorded = threading.Barrier(66)
-
-    def forward_and_wait() -> None:
-        tape.forward([1.0])
-        recorded.wait()
-
-    threads = [threading.Thread(target=forward_and_wait) for _ in range(65)]
-    for thread in threads:
-        thread.start()
-    recorded.wait()
-    for thread in threads:
-        thread.join()
+    leave_forwards_of_ended_threads(tape, 65)
     others: list[InThread] = []
 
     def meanwhile() -> None:  # the main thread is about to drop its first ended thread's forward
