@@ -4,7 +4,8 @@ holding no `dot` (.ci/run gives it an empty folder).
 
 Checks: autograd and nn come from site-packages, not from a checkout; a backward pass and an nn
 training step give the known gradients; both packages carry py.typed; a drawing renders to SVG
-with the bundled graphviz-pure; `chaingrad-demo --help` (the console script) prints its usage.
+with the bundled graphviz-pure; an explorer page carries its script and style (package data);
+`chaingrad-demo --help` (the console script) prints its usage.
 """
 
 from __future__ import annotations
@@ -69,6 +70,14 @@ with tempfile.TemporaryDirectory() as tmp:
 check(
     svg.lstrip().startswith(("<?xml", "<svg")) and ">a</text>" in svg and ">grad 16.0000</text>" in svg,
     f"draw_dot(L) rendered to SVG ({len(svg):,} characters; node a with its grad 16.0000)",
+)
+
+from autograd.viz import explore  # noqa: E402
+
+page = explore(L).html  # its script and style are files of the wheel, read when a page is made
+check(
+    "window.chaingradExplorer" in page and "svg.graph" in page and ">grad 16.0000</text>" in page,
+    f"explore(L) made a page with its script and style ({len(page):,} characters)",
 )
 
 demo = shutil.which("chaingrad-demo", path=str(scripts))

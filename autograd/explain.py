@@ -20,6 +20,7 @@ factors and says how many it leaves out; the explanation of any graph stays a fe
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from array import array
@@ -378,10 +379,13 @@ def _ends(max_factors: int) -> int:
 # -- the computation -----------------------------------------------------------------------------
 
 
-def _depends(order: list[Value], wrt: Value) -> dict[Value, int]:
-    """Number of paths from wrt to each node that depends on wrt (missing = 0)."""
+def _depends(order: list[Value], wrt: Value, start: int = 0) -> dict[Value, int]:
+    """Number of paths from wrt to each node that depends on wrt (missing = 0).
+
+    start: wrt's place in order, when known; nothing before it can depend on it.
+    """
     count: dict[Value, int] = {}
-    for node in order:
+    for node in itertools.islice(order, start, None):
         if node is wrt:
             count[node] = 1
             continue
@@ -510,8 +514,23 @@ def explain(output: Value, wrt: Value, max_paths: int = 20, *, max_factors: int 
         raise ValueError(f"explain: max_paths must be an int >= 0, got {max_paths!r}")
     if isinstance(max_factors, bool) or not isinstance(max_factors, int) or max_factors < 2:
         raise ValueError(f"explain: max_factors must be an int >= 2, got {max_factors!r}")
-    order = topological_order(output)
-    count = _depends(order, wrt)
+    return _explain(output, wrt, topological_order(output), max_paths, max_factors)
+
+
+def _explain(
+    output: Value,
+    wrt: Value,
+    order: list[Value],
+    max_paths: int,
+    max_factors: int,
+    *,
+    start: int = 0,
+    total: float | None = None,
+    all_names: dict[Value, str] | None = None,
+) -> Explanation:
+    """explain, for callers that explain many nodes of one graph (the explorer): order computed
+    once, wrt's place in it (start), its gradient (total) and node_names(order) given when known."""
+    count = _depends(order, wrt, start)
     walked, stopped = _walk(output, wrt, count, max_paths, max_factors)
     paths_nodes = {output, wrt}
     for f in walked:
@@ -521,14 +540,19 @@ def explain(output: Value, wrt: Value, max_paths: int = 20, *, max_factors: int 
     for node in paths_nodes:  # the definitions under the explanation name their operands
         if not node.label:
             wanted.update(x for x in operands(node) if type(x) is Value)
-    names = _names(order, wanted)
+    if all_names is not None:
+        names = {node: all_names[node] for node in wanted if node in all_names}
+    else:
+        names = _names(order, wanted)
     if wrt not in names:  # not part of output's graph
         names[wrt] = wrt.label or "x"
+    if total is None:
+        total = engine_gradients(output, [wrt], order)[0] if wrt in count else 0.0
     return Explanation(
         output=output,
         wrt=wrt,
         count=count.get(output, 0),
-        total=engine_gradients(output, [wrt], order)[0] if wrt in count else 0.0,
+        total=total,
         paths=tuple(_make_path(output, f, names) for f in walked),
         max_paths=max_paths,
         names=names,

@@ -8,7 +8,9 @@ momentum), prints the final accuracy, and writes into the output folder:
 * ``decision_boundary.png``: the learned decision regions with the training points,
 * ``loss.png``: loss and accuracy per step, one above the other on a shared axis of steps,
 * ``neuron.svg``: the graph of one first-layer neuron on one sample, with its gradients; its
-  caption says which gradients also come through the nodes it does not draw.
+  caption says which gradients also come through the nodes it does not draw,
+* ``neuron.html``: the same trained neuron to explore in a browser (`autograd.viz.explore`):
+  click a value for its gradient as a sum over chain-rule paths, step through backward.
 
 Every option is checked before training starts: a bad value, or an output folder the demo could
 not write into, is a usage error (exit status 2) and nothing is written. A run that diverges (the
@@ -31,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from autograd import RULES, Value, draw_dot, topological_order
+from autograd.viz import explore
 
 from .data import make_moons
 from .losses import hinge
@@ -336,6 +339,17 @@ def _write_neuron_svg(model: MLP, point: Sequence[float], label: int, path: Path
     model.zero_grad()
 
 
+def _write_neuron_page(model: MLP, point: Sequence[float], label: int, path: Path) -> None:
+    """The neuron of neuron.svg as an explorer page: its output's gradients with respect to its
+    weights, bias and inputs (the neuron on its own, so every gradient it shows is whole)."""
+    out = neuron_graph(model, point, label, of="score")
+    where = ", ".join(f"{v:.3f}" for v in point)
+    name = out.label or "a"
+    title = f"neuron 1 of layer 1 of the trained model on the point ({where}): {name} and d{name}/d(each value)"
+    explore(out, title=title).save(path)
+    model.zero_grad()
+
+
 def _hidden_sizes(text: str) -> list[int]:
     try:
         sizes = [int(part) for part in text.split(",") if part.strip()]
@@ -497,6 +511,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     i = _telling_point(model, points, labels)
     _write_neuron_svg(model, points[i], labels[i], out / "neuron.svg")
     written.append(out / "neuron.svg")
+    _write_neuron_page(model, points[i], labels[i], out / "neuron.html")
+    written.append(out / "neuron.html")
 
     for path in written:
         print(f"wrote {path}")

@@ -228,7 +228,12 @@ def test_the_output_folder_is_made_only_after_training(tmp_path, monkeypatch, ca
     monkeypatch.setattr(demo, "train", train)
     assert demo.main(["--steps", "2", "--n-samples", "4", "--hidden", "2", "--out", "plots"]) == 0
     assert seen_during_training == [[]]
-    assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == ["decision_boundary.png", "loss.png", "neuron.svg"]
+    assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == [
+        "decision_boundary.png",
+        "loss.png",
+        "neuron.html",
+        "neuron.svg",
+    ]
 
 
 @pytest.mark.parametrize("lr", [1e6, 1e300])

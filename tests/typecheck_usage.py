@@ -13,6 +13,7 @@ from typing_extensions import assert_type
 import nn
 from autograd import Value, dot, explain, grad, gradcheck, hessian, jacobian, jvp, primitive, value_and_grad
 from autograd.grad_mode import is_grad_enabled, no_grad
+from autograd.viz import Explorer, explore
 from nn.data import make_blobs, make_spirals
 from nn.torch_bridge import torch_keys
 
@@ -49,6 +50,8 @@ assert_type(gradcheck(lambda x, y: x * y, [1.0, 2.0]).ok, bool)
 
 loss = (a * b + 1.0) ** 2
 loss.backward()
+assert_type(explore(loss, title="loss"), Explorer)
+assert_type(explore(loss).html, str)
 model = nn.MLP(2, [4, 1])
 assert_type(model.parameters(), list[Value])
 

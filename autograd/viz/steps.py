@@ -45,7 +45,7 @@ from ..value import Value
 from .dot import RANKDIRS, _draw
 from .render import TIMEOUT, Drawing, RenderError, find_renderer
 
-__all__ = ["backprop_steps", "BackpropSteps", "Step", "Term", "MAX_WIDTH", "MAX_HEIGHT"]
+__all__ = ["backprop_steps", "backward_steps", "BackpropSteps", "Step", "Term", "MAX_WIDTH", "MAX_HEIGHT"]
 
 StrPath = Union[str, "os.PathLike[str]"]
 
@@ -53,6 +53,7 @@ MAX_WIDTH = 1200  # px: the GIF's width cap, and the page width rankdir="auto" f
 MAX_HEIGHT = 1200  # px: the GIF's height cap (a long graph laid out top to bottom is shrunk to it)
 PX_PER_PT = 96 / 72  # a browser shows an SVG point as 4/3 of a pixel
 RENDERERS = 4  # at most this many calls of the renderer at once, when drawing many frames
+MAX_TERMS = 12  # chain-rule terms written out in a step's equation; the rest are counted
 GIF_COLOURS = 64  # one palette shared by every frame of a GIF: fills, text and their antialiased edges
 
 
@@ -587,11 +588,48 @@ def _lines(start: str, terms: list[str]) -> list[str]:
 def _equation(terms: Sequence[Term]) -> tuple[str, str]:
     """A gradient as the chain rule sums it: total = upstream total · local, over the consumers.
 
-    ('dL/dc · ∂c/∂a + dL/dd · ∂d/∂a', '-8.0000 · -3.0000 + -8.0000 · 1.0000')
+    ('dL/dc · ∂c/∂a + dL/dd · ∂d/∂a', '-8.0000 · -3.0000 + -8.0000 · 1.0000'); a value used
+    by more than MAX_TERMS operations shows the first MAX_TERMS terms and how many more there are.
     """
-    symbolic = " + ".join(f"{t.upstream_name} · {t.local_name}" for t in terms)
-    numeric = " + ".join(f"{format_number(t.upstream)} · {format_number(t.local)}" for t in terms)
+    shown = terms[:MAX_TERMS]
+    left = len(terms) - MAX_TERMS
+    more = [f"… {left:,} more term{'s' if left > 1 else ''}"] if left > 0 else []
+    symbolic = " + ".join([*(f"{t.upstream_name} · {t.local_name}" for t in shown), *more])
+    numeric = " + ".join([*(f"{format_number(t.upstream)} · {format_number(t.local)}" for t in shown), *more])
     return symbolic, numeric
+
+
+def backward_steps(root: Value, order: list[Value] | None = None) -> list[Step]:
+    """backward on root's graph as a list of steps, one per node in reverse topological order.
+
+    Computed here from the rule table, as `backward.backpropagate` does, keeping each term to
+    show it; no `.grad` is read or changed. order: topological_order(root), when already known.
+    The drawings of `backprop_steps` and the explorer (`explore`) both show these steps.
+    """
+    order = topological_order(root) if order is None else order
+    names = node_names(order)
+    top = names[root]
+    grad: dict[Value, float] = {root: 1.0}
+    terms: dict[Value, list[Term]] = {node: [] for node in order}
+    steps: list[Step] = []
+    for node in reversed(order):
+        g = grad.get(node, 0.0)  # final: every consumer of node came earlier in this loop
+        name = total_name(top, names[node])
+        own = tuple(terms[node])
+        if node is root:
+            text = f"{name} = 1 (backward starts at the output)"
+        else:
+            symbolic, numeric = _equation(own)
+            text = f"{name} = {symbolic} = {numeric} = {format_number(g)}"
+        steps.append(Step(len(steps), node, g, own, name, text))
+        twice = repeated_operands(node)
+        for edge in edges(node):  # as backward.backpropagate, keeping each term to show it
+            operand, d = edge.operand, local_derivative(edge)  # a failure names the operation
+            total = grad.get(operand)
+            grad[operand] = g * d if total is None else total + g * d
+            local = local_name(names[node], names[operand], edge.position if operand in twice else None)
+            terms[operand].append(Term(node, edge.position, g, d, total_name(top, names[node]), local))
+    return steps
 
 
 def backprop_steps(
@@ -620,26 +658,5 @@ def backprop_steps(
             f"more than max_steps={max_steps}. Step through a smaller expression, raise max_steps, "
             f"or use draw_dot(root, max_nodes=...) and explain(root, x) for big graphs."
         )
-    names = node_names(order)
-    top = names[root]
-    grad: dict[Value, float] = {root: 1.0}
-    terms: dict[Value, list[Term]] = {node: [] for node in order}
-    steps: list[Step] = []
-    for node in reversed(order):
-        g = grad.get(node, 0.0)  # final: every consumer of node came earlier in this loop
-        name = total_name(top, names[node])
-        own = tuple(terms[node])
-        if node is root:
-            text = f"{name} = 1 (backward starts at the output)"
-        else:
-            symbolic, numeric = _equation(own)
-            text = f"{name} = {symbolic} = {numeric} = {format_number(g)}"
-        steps.append(Step(len(steps), node, g, own, name, text))
-        twice = repeated_operands(node)
-        for edge in edges(node):  # as backward.backpropagate, keeping each term to show it
-            operand, d = edge.operand, local_derivative(edge)  # a failure names the operation
-            total = grad.get(operand)
-            grad[operand] = g * d if total is None else total + g * d
-            local = local_name(names[node], names[operand], edge.position if operand in twice else None)
-            terms[operand].append(Term(node, edge.position, g, d, total_name(top, names[node]), local))
+    steps = backward_steps(root, order)
     return BackpropSteps(root, steps, order, rankdir=rankdir, edge_labels=edge_labels, max_nodes=max_nodes)

@@ -148,6 +148,22 @@ assert math.isclose(why.total, a.grad, rel_tol=1e-12)
 assert len(why.paths) == 2
 
 # %% [markdown]
+# ## Exploring the graph
+#
+# `explore(L)` puts this graph into one interactive page. Click a value: the panel shows its data,
+# its gradient, the local derivatives to its inputs and the same `explain` text as above, and its
+# paths light up on the graph (click `a`: two paths). Press **next** or → (after clicking the
+# page) to watch backward fill the gradients in, one node at a time; a grey dashed box has no
+# gradient yet, which is not the same as a gradient of 0. Scroll to zoom, drag to pan.
+# `.save("L.html")` writes the page as one file that any browser opens, without a network or an
+# install. (If nothing shows below, the notebook is not trusted: run the cell.)
+
+# %%
+from autograd.viz import explore
+
+explore(L, title="L = tanh(a*b + c) * a: click a value, press next to step backward")
+
+# %% [markdown]
 # ## Letting the engine check a hand derivation
 #
 # A classic slip is to follow only one path. Suppose we had written
