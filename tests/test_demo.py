@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import random
@@ -92,6 +93,24 @@ def test_the_demo_writes_a_neuron_graph_svg(short_run):
     text = (out / "neuron.svg").read_text(encoding="utf-8")
     for label in ("w1", "w2", "x1", "x2"):
         assert label in text
+
+
+def test_the_demo_writes_an_explorer_page_of_the_same_neuron(short_run):
+    """neuron.html: the neuron a = relu(b + w1 x1 + w2 x2) on its point, so da/dwk = xk and
+    da/db = 1 where it is on (0 where off), da/dxk = wk: read back from the page's own data."""
+    _, out = short_run
+    page = (out / "neuron.html").read_text(encoding="utf-8")
+    data = json.loads(re.search(r'<script type="application/json" id="explorer-data">(.*?)</script>', page, re.S)[1])
+    values = {node["name"]: node for node in data["nodes"].values()}
+    assert set(values) == {"x1", "x2", "L1.n1.w1", "L1.n1.w2", "L1.n1.b", "L1.n1.z", "L1.n1.a"}
+    assert re.search(r"<h1 id=\"title\">neuron 1 of layer 1 of the trained model on the point \(\S+, \S+\)", page)
+    on = float(values["L1.n1.z"]["dataFull"]) > 0
+    for k in (1, 2):
+        x, w = float(values[f"x{k}"]["dataFull"]), float(values[f"L1.n1.w{k}"]["dataFull"])
+        assert float(values[f"L1.n1.w{k}"]["gradFull"]) == (x if on else 0.0)
+        assert float(values[f"x{k}"]["gradFull"]) == (w if on else 0.0)
+    assert float(values["L1.n1.b"]["gradFull"]) == (1.0 if on else 0.0)
+    assert "Content-Security-Policy" in page and "http:" not in page.replace("http://www.w3.org/2000/svg", "")
 
 
 def svg_texts(path: Path) -> list[str]:

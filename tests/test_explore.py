@@ -640,7 +640,7 @@ def test_max_nodes_must_be_a_positive_int(bad: object) -> None:
         explore(root, max_nodes=bad)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("bad", ["auto", "XY", "lr", "", None])
+@pytest.mark.parametrize("bad", ["XY", "lr", "", None])
 def test_rankdir_must_be_one_of_lr_tb_rl_bt(bad: object) -> None:
     root, _ = CASES["micrograd"].build()
     with pytest.raises((TypeError, ValueError), match=r"explore.*rankdir"):
@@ -669,6 +669,22 @@ def test_rankdir_places_the_output_on_its_side(rankdir: str, output_is: str) -> 
     assert {"right": ox > ix, "left": ox < ix, "below": oy > iy, "above": oy < iy}[output_is]
     width, height = (float(v) for v in svg_root(page).get("viewBox", "").split()[2:])
     assert (width > height) == (rankdir in ("LR", "RL"))
+
+
+@pytest.mark.parametrize("case", ["micrograd", "tanh_neuron"])
+def test_rankdir_auto_lays_out_the_way_that_shows_the_graph_larger(case: str) -> None:
+    """Of LR and TB, the one whose whole graph fits a 960 x 600 px canvas at the larger scale."""
+    root, _ = CASES[case].build()
+
+    def size(rankdir: str) -> tuple[float, float]:
+        width, height = (float(v) for v in svg_root(explore(root, rankdir=rankdir).html).get("viewBox", "").split()[2:])
+        return width, height
+
+    lr, tb = size("LR"), size("TB")
+    fit = {key: min(960 / w, 600 / h) for key, (w, h) in (("LR", lr), ("TB", tb))}
+    chosen = max(fit, key=lambda key: (fit[key], key == "LR"))
+    assert size("auto") == (lr if chosen == "LR" else tb)
+    assert explore(root).html.count("<svg") == 1 and size("auto") == size(chosen)
 
 
 @pytest.mark.parametrize("bad", [3.0, None, [Value(1.0)], "L"])

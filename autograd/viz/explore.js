@@ -126,7 +126,17 @@
       }
       parts.push(list);
     }
-    parts.push(element("h3", "its gradient, from the values that use it (step " + (steps[info.step].index + 1) + ")"));
+    const stepNumber = steps[info.step].index + 1;
+    if (state === "pending") { // the sums would give the answer away before backward gets there
+      parts.push(element("h3", "its gradient"));
+      parts.push(element("p", "Backward has not reached " + info.name + " yet: step " + stepNumber +
+        " computes its gradient. Press → to go on, or done to see every gradient.", "hint"));
+      panel.replaceChildren(...parts);
+      panel.dataset.node = selected;
+      lightPaths();
+      return;
+    }
+    parts.push(element("h3", "its gradient, from the values that use it (step " + stepNumber + ")"));
     parts.push(element("pre", steps[info.step].text));
     parts.push(element("h3", "its gradient as a sum over chain-rule paths (explain)"));
     if (info.paths.length > 1) {

@@ -58,6 +58,7 @@ MAX_PATHS = 20  # chain-rule paths listed per node in a small graph (explain's m
 MAX_PATHS_BIG = 6  # ... and in a graph of more than BIG values, to keep the page small
 BIG = 100
 FRAME_HEIGHT = 640  # px: the explorer's height inline in Jupyter
+CANVAS = (960.0, 600.0)  # px: about the graph's part of the page, beside the panel, on a laptop or in Jupyter
 
 # Sizes in SVG user units (Graphviz points): text in a monospace font, so widths are exact.
 FONT = 12.0
@@ -65,6 +66,7 @@ CHAR = 0.602 * FONT  # the advance of one character of a monospace font (DejaVu 
 LINE = 15.0  # a box's line height
 PAD = 8.0  # a box's inner margin, each side
 EDGE_FONT = 11.0  # edge labels; Graphviz's Courier is 0.6 em a character, as ours
+EDGE_LINE = 13.0  # an edge label's line height
 CLUSTER = re.compile(r"^(L\d+)\.(n\d+)\.")  # nn's names: L1.n3.w2 is in layer L1, neuron L1.n3
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # characters XML (so SVG) cannot hold, but tab and newline
@@ -123,20 +125,21 @@ class Explorer:
         return f"<Explorer {self.title!r}: {self.drawn:,} of {self.nodes:,} values, {len(self.html):,} characters>"
 
 
-def explore(root: Value, *, title: str | None = None, max_nodes: int = MAX_NODES, rankdir: str = "LR") -> Explorer:
+def explore(root: Value, *, title: str | None = None, max_nodes: int = MAX_NODES, rankdir: str = "auto") -> Explorer:
     """An interactive page for root's graph: click a node for its gradient as a sum over paths,
     step through backward with the buttons, the slider or the arrow keys, zoom and pan.
 
     title: shown at the top of the page (any text; escaped). max_nodes: draw at most this many
-    values, those nearest root; the page says how many are left out. rankdir: "LR" (inputs on
-    the left, the default), "TB", "RL" or "BT". `.save(path)` writes the page; Jupyter shows it.
+    values, those nearest root; the page says how many are left out. rankdir: "auto" (left to
+    right or top to bottom, whichever shows the whole graph larger on the page), "LR" (inputs on
+    the left), "TB" (inputs at the top), "RL" or "BT". `.save(path)` writes the page; Jupyter shows it.
     """
     if type(root) is not Value:
         raise TypeError(f"explore: root must be a Value, got {type(root).__name__}: {root!r}")
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
         raise ValueError(f"explore: max_nodes must be an int >= 1, got {max_nodes!r}")
-    if rankdir not in RANKDIRS or rankdir == "auto":
-        raise ValueError(f"explore: rankdir must be one of {', '.join(RANKDIRS[1:])}, got {rankdir!r}")
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"explore: rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
     if title is not None and not isinstance(title, str):
         raise TypeError(f"explore: title must be a str or None, got {type(title).__name__}")
     order = topological_order(root)
@@ -144,7 +147,10 @@ def explore(root: Value, *, title: str | None = None, max_nodes: int = MAX_NODES
     steps = backward_steps(root, order)  # raises, naming the operation, if a derivative cannot be computed
     page = _Page(root, order, names, steps, max_nodes)
     title = title if title is not None else f"{names[root]} = {format_number(root.data)}: its graph and gradients"
-    layout = _layout(page, rankdir)
+    if rankdir == "auto":
+        layout = max((_layout(page, "LR"), _layout(page, "TB")), key=_scale)  # LR on a tie
+    else:
+        layout = _layout(page, rankdir)
     svg = _svg(page, layout)
     page_html = _html_page(title, svg, _data(page, title), len(page.steps), page.notes, names[root])
     return Explorer(page_html, title, len(order), len(page.drawn))
@@ -248,8 +254,19 @@ class _Placed:
     height: float
 
 
+def _scale(placed: _Placed) -> float:
+    """How large the whole graph shows when fitted to the page's canvas (1 = its full size)."""
+    return min(CANVAS[0] / placed.width, CANVAS[1] / placed.height)
+
+
 def _box_size(lines: list[str]) -> tuple[float, float]:
     return max(len(line) for line in lines) * CHAR + 2 * PAD, len(lines) * LINE + PAD
+
+
+def _label_lines(label: str) -> list[str]:
+    """An edge's label on two lines, to keep ranks close: '∂e/∂a' over '= -3.0000'."""
+    name, equals, value = label.partition(" = ")
+    return [name, f"= {value}"] if equals else [label]
 
 
 def _op_lines(node: Value) -> list[str]:
@@ -290,7 +307,8 @@ def _layout(page: _Page, rankdir: str) -> _Placed:
             lines.append("\t\t}\n")
         lines.append("\t}\n")
     for eid, tail, head, label in page.edges:
-        text = f' label="{"x" * len(label)}" fontname=Courier fontsize={EDGE_FONT:g}' if label else ""
+        placeholder = "\\n".join("x" * len(line) for line in _label_lines(label))  # as wide as the text
+        text = f' label="{placeholder}" fontname=Courier fontsize={EDGE_FONT:g}' if label else ""
         lines.append(f"\t{tail} -> {head} [id={eid}{text}]\n")
     lines.append("}\n")
     placed = json.loads(render_source("".join(lines), "json0"))
@@ -354,7 +372,13 @@ def _svg(page: _Page, at: _Placed) -> str:
         spline, label_at = at.edges[eid]
         out.append(f'<g class="edge" data-edge="{eid}">{_edge_path(spline, y)}')
         if label and label_at is not None:
-            out.append(f'<text class="local" x="{label_at[0]:.1f}" y="{y(label_at[1]) + 4:.1f}">{_text(label)}</text>')
+            lines = _label_lines(label)
+            top = y(label_at[1]) + 4 - (len(lines) - 1) * EDGE_LINE / 2
+            spans = "".join(
+                f'<tspan x="{label_at[0]:.1f}" y="{top + k * EDGE_LINE:.1f}">{_text(line)}</tspan>'
+                for k, line in enumerate(lines)
+            )
+            out.append(f'<text class="local">{spans}</text>')
         out.append("</g>\n")
     for op, missing in page.stubs.items():
         x, yy, w, h = at.nodes[f"s{op}"]

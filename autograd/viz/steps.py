@@ -625,8 +625,7 @@ def backward_steps(root: Value, order: list[Value] | None = None) -> list[Step]:
         twice = repeated_operands(node)
         for edge in edges(node):  # as backward.backpropagate, keeping each term to show it
             operand, d = edge.operand, local_derivative(edge)  # a failure names the operation
-            total = grad.get(operand)
-            grad[operand] = g * d if total is None else total + g * d
+            grad[operand] = grad.get(operand, 0.0) + g * d  # from 0.0, as .grad is: so never -0.0
             local = local_name(names[node], names[operand], edge.position if operand in twice else None)
             terms[operand].append(Term(node, edge.position, g, d, total_name(top, names[node]), local))
     return steps
