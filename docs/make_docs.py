@@ -1,4 +1,5 @@
-"""Regenerate the README's pictures: graph.svg, explain.txt and backward.gif, drawn by the library.
+"""Regenerate the README's pictures: graph.svg, explain.txt, backward.gif, explore.html and
+explore.png (a screenshot of that page, taken when Chromium is installed), drawn by the library.
 
     python docs/make_docs.py
 
@@ -8,10 +9,13 @@ z = W a + b, a = sigma(z), cost C = (a2 - y)^2 with y = 1, after backward.
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import tempfile
 from pathlib import Path
 
 from autograd import Value, draw_dot, explain
-from autograd.viz import backprop_steps
+from autograd.viz import backprop_steps, explore
 
 HERE = Path(__file__).resolve().parent
 
@@ -64,13 +68,38 @@ def graph_svg() -> bytes:
     return draw_dot(v["C"], "TB", highlight=v["W1"]).pipe(format="svg")  # type: ignore[return-value]
 
 
+def explore_page() -> Path:
+    """docs/explore.html: the seed network's explorer page."""
+    v = example()
+    return explore(v["C"], title="C = (a2 - y)^2 for the seed network: click a value, step with next or →").save(
+        HERE / "explore.html"
+    )
+
+
+def explore_screenshot(page: Path) -> Path | None:
+    """docs/explore.png: the page with W1 selected, its path lit, by headless Chromium (None without it)."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if chromium is None:
+        return None
+    shot = HERE / "explore.png"
+    with tempfile.TemporaryDirectory() as profile:
+        flags = ["--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run"]
+        flags += ["--disable-background-networking", "--disable-component-update", "--disable-sync"]
+        flags += [f"--user-data-dir={profile}", "--window-size=1400,760", f"--screenshot={shot}"]
+        subprocess.run([chromium, *flags, page.resolve().as_uri() + "#select=W1"], check=True, capture_output=True)
+    return shot
+
+
 def main() -> None:
     text, svg = explain_text(), graph_svg()
     (HERE / "explain.txt").write_text(text, encoding="utf-8")
     (HERE / "graph.svg").write_bytes(svg)
     backprop_steps(diamond()[0]).save_gif(HERE / "backward.gif", seconds_per_step=2.0)
     print(text, end="")
-    print(f"wrote {HERE / 'graph.svg'}, {HERE / 'explain.txt'} and {HERE / 'backward.gif'}")
+    page = explore_page()
+    shot = explore_screenshot(page)
+    print(f"wrote {HERE / 'graph.svg'}, {HERE / 'explain.txt'}, {HERE / 'backward.gif'} and {page}")
+    print(f"wrote {shot}" if shot else "no Chromium to take docs/explore.png with: it is left as it was")
 
 
 if __name__ == "__main__":

@@ -864,3 +864,23 @@ def test_a_screenshot_of_an_nn_model_page_is_a_png(browser: Browser, tmp_path: P
     assert width > 800 and height > 400 and len(png) > 10_000
     keep(shot, "explore_shot.png")
     assert_clean(browser)
+
+
+# -- links into the page -----------------------------------------------------------------------------
+
+
+def test_a_link_opens_the_page_at_a_step_with_a_value_selected(browser: Browser, tmp_path: Path) -> None:
+    root = micrograd_expression()
+    order, steps = topological_order(root), backprop_steps(root)
+    path = explore(root).save(tmp_path / "page.html")
+    browser.open(path)
+    browser.driver.get(path.resolve().as_uri() + "#step=3&select=a")  # "Step 3 of 7": position 2
+    assert position(browser) == 2
+    assert text_of(browser, "#step-text") == f"Step 3 of {len(steps)}: {steps[2].text}"
+    a = next(i for i, node in enumerate(order) if node.label == "a")
+    assert browser.js("return window.chaingradExplorer.selected()") == str(a)
+    assert panel(browser)["name"] == "a"
+    browser.driver.get(path.resolve().as_uri() + "#step=99&select=nobody")  # past the end; no such value
+    browser.driver.refresh()
+    assert position(browser) == len(steps) and browser.js("return window.chaingradExplorer.selected()") is None
+    assert browser.console_errors() == []

@@ -283,4 +283,22 @@
   };
   fit();
   showStep(last);
+  openLink(window.location.hash);
+  window.addEventListener("hashchange", function () { openLink(window.location.hash); });
+
+  // A link may open the page at a step and with a value selected: page.html#step=3&select=a
+  // (step: the number "Step 3 of 7" shows; select: a value's name as its box shows it).
+  function openLink(hash) {
+    const params = new URLSearchParams(hash.replace(/^#/, ""));
+    const wanted = Number(params.get("step"));
+    if (Number.isInteger(wanted) && wanted > 0) {
+      const p = steps.findIndex(function (step) { return step.index + 1 >= wanted; });
+      showStep(p === -1 ? last : p);
+    }
+    const name = params.get("select");
+    if (name !== null) {
+      const found = Object.keys(data.nodes).find(function (node) { return data.nodes[node].name === name; });
+      if (found !== undefined) select(found);
+    }
+  }
 })();

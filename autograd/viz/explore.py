@@ -13,7 +13,8 @@ Everything the page shows that came from the user (labels, titles) is escaped wh
 written: as SVG text, or as JSON that the script puts into the page only as text.
 
 A graph with more than `max_nodes` values shows those nearest the output, as `draw_dot` does,
-and the page says how many it leaves out; stepping goes through the values shown.
+and the page says how many it leaves out; stepping goes through the values shown. A link may
+open the page at a step with a value selected: ``page.html#step=3&select=a``.
 """
 
 from __future__ import annotations
