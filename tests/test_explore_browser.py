@@ -884,3 +884,42 @@ def test_a_link_opens_the_page_at_a_step_with_a_value_selected(browser: Browser,
     browser.driver.refresh()
     assert position(browser) == len(steps) and browser.js("return window.chaingradExplorer.selected()") is None
     assert browser.console_errors() == []
+
+
+def test_the_panel_opens_on_a_click_and_closes_with_its_button_or_escape(browser: Browser, tmp_path: Path) -> None:
+    root = micrograd_expression()
+    open_page(browser, tmp_path, root)
+    hidden = "return document.getElementById('panel').hidden"
+    graph_width = "return document.querySelector('svg.graph').getBoundingClientRect().width"
+    full = browser.js(graph_width)
+    assert browser.js(hidden) is True  # the graph has the whole width until a value is clicked
+    click_box(browser, 0)
+    assert browser.js(hidden) is False and browser.js(graph_width) < full - 300
+    browser.click("#panel button.close")
+    assert browser.js(hidden) is True and browser.js("return window.chaingradExplorer.selected()") is None
+    click_box(browser, 0)
+    browser.key(Keys.ESCAPE)
+    assert browser.js(hidden) is True and browser.js(graph_width) == full
+    assert_clean(browser)
+
+
+def test_a_fitted_graph_is_fitted_again_when_the_panel_opens_and_a_zoomed_one_keeps_its_scale(
+    browser: Browser, tmp_path: Path
+) -> None:
+    open_page(browser, tmp_path, micrograd_expression())
+    scale = (
+        "const v = window.chaingradExplorer.view();"
+        " return [v.w / document.querySelector('svg.graph').getBoundingClientRect().width, v.x, v.y]"
+    )
+    click_box(browser, 0)
+    time.sleep(0.2)  # the page reacts to its new size after a frame
+    boxes = browser.js("return [...document.querySelectorAll('svg.graph g.value')].map(g => g.getBoundingClientRect())")
+    width = browser.js("return document.querySelector('svg.graph').getBoundingClientRect().right")
+    assert all(box["right"] <= width + 1 for box in boxes)  # every box still in view beside the panel
+    browser.key(Keys.ESCAPE)
+    browser.click("#zoom-in")
+    before = browser.js(scale)
+    browser.js("window.chaingradExplorer.select('0')")  # box 0 may be out of view now
+    time.sleep(0.2)
+    assert browser.js(scale) == pytest.approx(before)  # zoomed by hand: same scale, same corner
+    assert_clean(browser)

@@ -92,10 +92,12 @@
     selected = node === null || data.nodes[node] === undefined ? null : String(node);
     shownPath = -1;
     if (selected === null) {
-      panel.replaceChildren(element("p", "Click a value to see how its gradient is made.", "hint"));
+      panel.replaceChildren();
+      panel.hidden = true; // the graph takes the whole width again
       lightPaths();
       return;
     }
+    panel.hidden = false;
     for (const g of boxes[selected] || []) g.classList.add("selected");
     showPanel();
   }
@@ -103,7 +105,11 @@
   function showPanel() {
     const info = data.nodes[selected];
     const state = stateOf(selected);
-    const parts = [element("h2", info.name), element("p", info.definition, "definition")];
+    const close = element("button", "×", "close");
+    close.type = "button";
+    close.title = "close (Esc)";
+    close.addEventListener("click", function () { select(null); });
+    const parts = [close, element("h2", info.name), element("p", info.definition, "definition")];
     const facts = element("dl");
     const gradValue =
       state === "pending"
@@ -175,9 +181,11 @@
   const full = svg.viewBox.baseVal;
   const home = { x: full.x, y: full.y, w: full.width, h: full.height };
   let view = Object.assign({}, home);
+  let fitted = true; // whether the view is the fitted one, not zoomed or panned since
 
-  function setView(v) {
+  function setView(v, byFit) {
     view = v;
+    fitted = byFit === true;
     svg.setAttribute("viewBox", [v.x, v.y, v.w, v.h].map(function (n) { return n.toFixed(2); }).join(" "));
   }
 
@@ -189,7 +197,7 @@
     let h = home.h + 2 * margin;
     if (w / h < aspect) w = h * aspect;
     else h = w / aspect;
-    setView({ x: home.x + home.w / 2 - w / 2, y: home.y + home.h / 2 - h / 2, w: w, h: h });
+    setView({ x: home.x + home.w / 2 - w / 2, y: home.y + home.h / 2 - h / 2, w: w, h: h }, true);
   }
 
   function zoom(factor, cx, cy) {
@@ -269,7 +277,20 @@
       action();
     }
   });
-  window.addEventListener("resize", fit);
+  // When the canvas changes size (the panel opens or closes, the window is resized), a fitted
+  // graph is fitted again; one zoomed or panned by hand keeps its scale and its top left corner.
+  let lastBox = null;
+  new ResizeObserver(function () {
+    const box = svg.getBoundingClientRect();
+    if (fitted) {
+      fit();
+    } else if (lastBox !== null && lastBox.width > 0 && lastBox.height > 0 && box.width > 0 && box.height > 0) {
+      setView({ x: view.x, y: view.y, w: view.w * box.width / lastBox.width, h: view.h * box.height / lastBox.height });
+    } else if (box.width > 0 && box.height > 0) {
+      fit();
+    }
+    lastBox = box;
+  }).observe(svg);
 
   window.chaingradExplorer = {
     steps: last,

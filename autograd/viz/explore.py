@@ -19,6 +19,7 @@ open the page at a step with a value selected: ``page.html#step=3&select=a``.
 
 from __future__ import annotations
 
+import bisect
 import html
 import json
 import math
@@ -58,8 +59,11 @@ MAX_NODES = 500  # values drawn at most, those nearest the output (as draw_dot's
 MAX_PATHS = 20  # chain-rule paths listed per node in a small graph (explain's max_paths)
 MAX_PATHS_BIG = 6  # ... and in a graph of more than BIG values, to keep the page small
 BIG = 100
+MAX_ROWS = 6  # a long left-to-right graph is folded into at most this many rows
+ROW_GAP = 36.0  # points between the rows of a folded graph
+ROW_MARGIN = 16.0  # points left and right of a folded graph's rows, where edges wrap to the next row
 FRAME_HEIGHT = 640  # px: the explorer's height inline in Jupyter
-CANVAS = (960.0, 600.0)  # px: about the graph's part of the page, beside the panel, on a laptop or in Jupyter
+CANVAS = (1200.0, 600.0)  # px: about the graph's part of a page on a laptop (the panel opens on a click)
 
 # Sizes in SVG user units (Graphviz points): text in a monospace font, so widths are exact.
 FONT = 12.0
@@ -78,10 +82,7 @@ PENDING = "grad not yet computed"  # a box's grad line before backward's step re
 
 # The page's fixed texts (the script writes DONE again when stepping ends).
 DONE = "Backward is done: every gradient shown is final. Press → or next to watch it again, one node at a time."
-HINT = (
-    "Click a value to see how its gradient is made: its local derivatives, and the sum over every "
-    "chain-rule path from it to the output, lit up on the graph. Drag to pan, scroll or +/− to zoom."
-)
+HINT = "Click a value for how its gradient is made. Drag to pan, scroll to zoom."
 NOTATION = "d: a total derivative (the gradient, over every path); ∂: a local one (one operation, from the rule table)."
 
 
@@ -148,8 +149,8 @@ def explore(root: Value, *, title: str | None = None, max_nodes: int = MAX_NODES
     steps = backward_steps(root, order)  # raises, naming the operation, if a derivative cannot be computed
     page = _Page(root, order, names, steps, max_nodes)
     title = title if title is not None else f"{names[root]} = {format_number(root.data)}: its graph and gradients"
-    if rankdir == "auto":
-        layout = max((_layout(page, "LR"), _layout(page, "TB")), key=_scale)  # LR on a tie
+    if rankdir == "auto":  # LR, folded into rows when that shows more, or TB: the larger (LR on a tie)
+        layout = max((_folded(_layout(page, "LR")), _layout(page, "TB")), key=_scale)
     else:
         layout = _layout(page, rankdir)
     svg = _svg(page, layout)
@@ -258,6 +259,98 @@ class _Placed:
 def _scale(placed: _Placed) -> float:
     """How large the whole graph shows when fitted to the page's canvas (1 = its full size)."""
     return min(CANVAS[0] / placed.width, CANVAS[1] / placed.height)
+
+
+def _folded(placed: _Placed) -> _Placed:
+    """A long left-to-right layout cut into rows, one under the other, when that shows it larger.
+
+    A long chain (a deep network's loss) laid out left to right is a thin strip, tiny once
+    fitted to a page. Cut between ranks, where no box is, into k pieces of about equal width,
+    stacked top to bottom, it fills the page; the edges that cross a cut are drawn again from
+    the end of one row to the start of the next. A layout with clusters (an nn model) stays whole.
+    """
+    if placed.clusters:
+        return placed
+    best = placed
+    for k in range(2, MAX_ROWS + 1):
+        cuts = _cuts(placed, k)
+        if cuts is None:
+            break
+        folded = _fold(placed, cuts)
+        if _scale(folded) > _scale(best):
+            best = folded
+    return best
+
+
+def _cuts(placed: _Placed, k: int) -> list[float] | None:
+    """Where to cut a layout into k rows: k - 1 x positions between boxes, near k equal widths."""
+    spans = sorted((x - w / 2, x + w / 2) for x, _, w, _ in placed.nodes.values())
+    gaps = []  # the middles of the x ranges that no box covers
+    reach = spans[0][1]
+    for left, right in spans[1:]:
+        if left > reach + 4:
+            gaps.append((reach + left) / 2)
+        reach = max(reach, right)
+    cuts: list[float] = []
+    for j in range(1, k):
+        after = [g for g in gaps if not cuts or g > cuts[-1]]
+        if not after:
+            return None
+        cuts.append(min(after, key=lambda g: abs(g - placed.width * j / k)))
+    return cuts
+
+
+def _fold(placed: _Placed, cuts: list[float]) -> _Placed:
+    """placed with the part between cut j - 1 and cut j moved to row j (dot's y grows upwards).
+
+    An edge from one row into a later one runs like a line of text that wraps: right out of its
+    tail, down into the gap under the tail's row, back to the left margin, and down into its head.
+    """
+    starts = [0.0, *cuts]
+    rows = len(starts)
+    step = placed.height + ROW_GAP
+
+    def row(x: float) -> int:
+        return bisect.bisect_right(starts, x) - 1
+
+    def move(x: float, y: float, r: int) -> tuple[float, float]:
+        return x - starts[r] + ROW_MARGIN, y + (rows - 1 - r) * step
+
+    nodes = {nid: (*move(x, y, row(x)), w, h) for nid, (x, y, w, h) in placed.nodes.items()}
+    edges = {}
+    for eid, (spline, label_at) in placed.edges.items():
+        end, points = _spline_points(spline)
+        tail, head = row(points[0][0]), row((end or points[-1])[0])
+        if tail == head:
+            moved = [move(x, y, tail) for x, y in points]
+        else:
+            (x0, y0), (x1, y1) = move(*points[0], tail), move(*points[-1], head)
+            below = (rows - 1 - tail) * step - ROW_GAP / 2  # the middle of the gap under the tail's row
+            corners = [(x0, y0), (x0 + ROW_MARGIN / 2, y0), (x0 + ROW_MARGIN / 2, below)]
+            corners += [(ROW_MARGIN / 2, below), (ROW_MARGIN / 2, y1), (x1, y1)]
+            moved = [corners[0]]
+            for corner in corners[1:]:  # straight segments, as cubic pieces: (from, to, to)
+                moved += [moved[-1], corner, corner]
+        new_end = move(*end, head) if end else None
+        text = " ".join(f"{x:.2f},{y:.2f}" for x, y in moved)
+        label = move(*label_at, row(label_at[0])) if label_at else None
+        edges[eid] = (f"e,{new_end[0]:.2f},{new_end[1]:.2f} {text}" if new_end else text, label)
+    width = max(b - a for a, b in zip(starts, [*cuts, placed.width])) + 2 * ROW_MARGIN
+    return _Placed(nodes, edges, {}, width, rows * placed.height + (rows - 1) * ROW_GAP)
+
+
+def _spline_points(spline: str) -> tuple[tuple[float, float] | None, list[tuple[float, float]]]:
+    """dot's edge position 'e,x,y x,y x,y ...': the arrow's tip (None if none) and the spline's points."""
+    end = None
+    points = []
+    for part in spline.split():
+        if part.startswith("e,"):
+            ex, ey = part[2:].split(",")
+            end = (float(ex), float(ey))
+        elif not part.startswith("s,"):
+            px, py = part.split(",")
+            points.append((float(px), float(py)))
+    return end, points
 
 
 def _box_size(lines: list[str]) -> tuple[float, float]:
@@ -424,14 +517,9 @@ def _edge_path(spline: str, flip: Callable[[float], float]) -> str:
 
     flip: the page's y from dot's (dot's y grows upwards).
     """
-    end = None
-    points = []
-    for part in spline.split():
-        if part.startswith("e,"):
-            end = tuple(float(v) for v in part[2:].split(","))
-        elif not part.startswith("s,"):
-            px, py = (float(v) for v in part.split(","))
-            points.append((px, flip(py)))
+    tip, found = _spline_points(spline)
+    points = [(x, flip(y)) for x, y in found]
+    end = None if tip is None else (tip[0], flip(tip[1]))
     if not points:
         return ""
     d = f"M{points[0][0]:.1f},{points[0][1]:.1f}"
@@ -440,7 +528,7 @@ def _edge_path(spline: str, flip: Callable[[float], float]) -> str:
         d += f" C{ax:.1f},{ay:.1f} {bx:.1f},{by:.1f} {cx:.1f},{cy:.1f}"
     arrow = ""
     if end is not None:
-        ex, ey = end[0], flip(end[1])
+        ex, ey = end
         sx, sy = points[-1]
         dx, dy = ex - sx, ey - sy
         length = math.hypot(dx, dy) or 1.0
@@ -612,6 +700,7 @@ def _html_page(title: str, svg: str, data: dict[str, object], steps: int, notes:
 <button id="zoom-out" type="button" title="zoom out (-)">−</button>
 <button id="zoom-fit" type="button" title="fit the graph (0)">fit</button>
 </span>
+<span class="hint">{HINT}</span>
 </div>
 <p id="step-text" aria-live="polite">{DONE}</p>
 </header>
@@ -619,9 +708,7 @@ def _html_page(title: str, svg: str, data: dict[str, object], steps: int, notes:
 <div id="canvas">
 {svg}
 </div>
-<aside id="panel" aria-live="polite">
-<p class="hint">{HINT}</p>
-</aside>
+<aside id="panel" aria-live="polite" hidden></aside>
 </main>
 <footer>
 {NOTATION} grad = d{_text(root_name)}/d(value).
