@@ -133,7 +133,8 @@ def explore(root: Value, *, title: str | None = None, max_nodes: int = MAX_NODES
 
     title: shown at the top of the page (any text; escaped). max_nodes: draw at most this many
     values, those nearest root; the page says how many are left out. rankdir: "auto" (left to
-    right or top to bottom, whichever shows the whole graph larger on the page), "LR" (inputs on
+    right, folded into rows when long, or top to bottom: whichever shows the whole graph larger
+    on the page), "LR" (inputs on
     the left), "TB" (inputs at the top), "RL" or "BT". `.save(path)` writes the page; Jupyter shows it.
     """
     if type(root) is not Value:
