@@ -43,6 +43,7 @@ __all__ = [
     "local_name",
     "total_name",
     "repeated_operands",
+    "expression",
 ]
 
 
@@ -127,6 +128,20 @@ def local_name(out: str, inp: str, position: int | None = None) -> str:
     """
     name = f"∂{out}/∂{inp}"
     return name if position is None else f"{name} ({_ordinal(position + 1)} operand)"
+
+
+def expression(node: Value, names: dict[Value, str]) -> str:
+    """How node was computed, in the given names: 'a * b', 'tanh(z3)', 'w1 * x1 + b * 1.0', or 'a leaf'."""
+    rule = node.rule
+    parts = [names[x] if type(x) is Value else repr(x) for x in node.operands]
+    if rule is None:
+        return "a leaf"
+    if getattr(rule, "variadic", False):
+        n = len(parts) // 2
+        return " + ".join(f"{x} * {y}" for x, y in zip(parts[:n], parts[n:]))
+    if len(parts) == 2:
+        return f"{parts[0]} {rule.symbol} {parts[1]}"
+    return f"{rule.symbol}({parts[0]})"
 
 
 def repeated_operands(node: Value) -> set[Value]:
@@ -279,21 +294,7 @@ class Explanation:
             for node in path.nodes:
                 if not node.label:
                     seen[node] = None
-        lines = []
-        for node in seen:
-            parts = [self.names[x] if type(x) is Value else repr(x) for x in node.operands]
-            rule = node.rule
-            if rule is None:
-                expr = "a leaf"
-            elif getattr(rule, "variadic", False):
-                n = len(parts) // 2
-                expr = " + ".join(f"{x} * {y}" for x, y in zip(parts[:n], parts[n:]))
-            elif len(parts) == 2:
-                expr = f"{parts[0]} {rule.symbol} {parts[1]}"
-            else:
-                expr = f"{rule.symbol}({parts[0]})"
-            lines.append(f"{self.names[node]} = {expr} = {format_number(node.data)}")
-        return lines
+        return [f"{self.names[node]} = {expression(node, self.names)} = {format_number(node.data)}" for node in seen]
 
     def _not_listed(self) -> str:
         """Why some paths are not listed, or '' when all are."""

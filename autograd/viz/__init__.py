@@ -16,13 +16,14 @@ an nn model by its layers and neurons.
 from .dot import draw_dot
 from .explore import Explorer, explore
 from .render import Drawing, RenderError, find_renderer, fit_svg, render_source
-from .steps import BackpropSteps, Step, backprop_steps
+from .steps import BackpropSteps, Step, backprop_steps, backward_steps
 
 __all__ = [
     "draw_dot",
     "explore",
     "Explorer",
     "backprop_steps",
+    "backward_steps",
     "BackpropSteps",
     "Step",
     "Drawing",

@@ -37,6 +37,7 @@ from ..explain import (
     MAX_FACTORS,
     _explain,
     engine_gradients,
+    expression,
     format_number,
     local_derivative,
     local_name,
@@ -545,20 +546,10 @@ def _edge_path(spline: str, flip: Callable[[float], float]) -> str:
 
 
 def _definition(node: Value, names: dict[Value, str]) -> str:
-    """How a value was computed, in the names the page shows: 'c = a * b', 'a3 = tanh(z3)', or 'a leaf'."""
-    rule = node.rule
-    if rule is None:
+    """How a value was computed, as explain defines it: 'c = a * b', 'a3 = tanh(z3)', or a leaf."""
+    if node.rule is None:
         return f"{names[node]}: a leaf (an input or a parameter)"
-    parts = [names[x] if type(x) is Value else f"{x:g}" for x in node.operands]
-    if rule.variadic:
-        n = len(parts) // 2
-        terms = [f"{a}*{b}" for a, b in zip(parts[:n], parts[n:])]
-        expr = " + ".join(terms[:8]) + (f" + ... ({n - 8} more)" if n > 8 else "")
-    elif len(parts) == 2:
-        expr = f"{parts[0]} {rule.symbol} {parts[1]}"
-    else:
-        expr = f"{rule.symbol}({parts[0]})"
-    return f"{names[node]} = {expr}"
+    return f"{names[node]} = {expression(node, names)}"
 
 
 def _data(page: _Page, title: str) -> dict[str, object]:
