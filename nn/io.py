@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import json
 import os
 import reprlib
-import secrets
-import stat
 from collections.abc import Callable, Mapping
 from typing import Any, Union
 
+from autograd.files import replace_atomically
 from autograd.numbers import finite_number
 
 from .module import MLP, Layer, Module, Neuron
@@ -64,29 +62,7 @@ def save(model: Module, path: PathLike) -> None:
     A model that `load` would refuse, with a nan, infinite or non-number parameter, raises
     ValueError naming the parameter, and nothing is written.
     """
-    data = _document(model).encode("utf-8")
-    target = os.path.realpath(path)
-    folder, name = os.path.split(target)
-    try:
-        mode: int | None = stat.S_IMODE(os.stat(target).st_mode)
-    except FileNotFoundError:
-        mode = None
-    # Private (0600) while an existing file's content is written; a new file is created as
-    # open() would create it, so the umask (and any default ACL of the folder) apply as usual.
-    fd, temp = _create_temporary(folder, name, 0o600 if mode is not None else 0o666)
-    try:
-        with open(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        if mode is not None:
-            os.chmod(temp, mode)
-        os.replace(temp, target)  # atomic: readers never see a half-written file
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
-    _fsync_folder(folder)
+    replace_atomically(path, _document(model).encode("utf-8"), who="save")
 
 
 def load(path: PathLike, *, max_bytes: int | None = None) -> Module:
@@ -182,33 +158,6 @@ def _document(model: Module) -> str:
             raise ValueError(f"{e}; load would refuse it, so nothing was written") from None
     document = {"format": FORMAT, "version": VERSION, "module": kind, "config": config, "state": state}
     return json.dumps(document, indent=1, allow_nan=False)
-
-
-def _create_temporary(folder: str, name: str, mode: int) -> tuple[int, str]:
-    """Create a new file next to the target, exclusively (never an existing file or link)."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    for _ in range(100):
-        temp = os.path.join(folder, f".{name[:200]}.{secrets.token_hex(8)}.tmp")
-        try:
-            return os.open(temp, flags, mode), temp
-        except FileExistsError:  # 2**64 names: a clash is a coincidence, so try another
-            continue
-    raise FileExistsError(f"save: could not create a temporary file in {folder}: every name tried exists")
-
-
-def _fsync_folder(folder: str) -> None:
-    """Make the rename itself durable on POSIX; elsewhere (or if the file system cannot), skip it."""
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        with contextlib.suppress(OSError):
-            os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _config_problem(cls: type[Module], config: Mapping[str, object]) -> str | None:

@@ -840,3 +840,20 @@ def test_the_page_neither_reads_nor_changes_grad() -> None:
     for node in order:  # nonsense gradients do not show either
         node.grad = 12345.0
     assert without_nonce(explore(root).html) == without_nonce(before)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_a_saved_page_gets_the_permissions_open_gives_and_an_existing_one_keeps_its_own(tmp_path: Path) -> None:
+    root, _ = CASES["micrograd"].build()
+    page = explore(root)
+    umask = os.umask(0o022)
+    try:
+        new = page.save(tmp_path / "new.html")
+        assert new.stat().st_mode & 0o777 == 0o644  # 0666 less the umask, as open() makes it (not 0600)
+        private = tmp_path / "private.html"
+        private.write_text("old")
+        private.chmod(0o600)
+        page.save(private)
+        assert private.stat().st_mode & 0o777 == 0o600 and private.read_text(encoding="utf-8") == page.html
+    finally:
+        os.umask(umask)

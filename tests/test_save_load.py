@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+import autograd.files
 import nn.io
 from nn import MLP, Layer, Neuron, load, save
 
@@ -216,7 +217,7 @@ def _interrupt_the_write(monkeypatch):
         f = builtins.open(file, *args, **kwargs)
         return _InterruptedHalfWay(f) if isinstance(file, int) else f
 
-    monkeypatch.setattr(nn.io, "open", open_, raising=False)  # shadows the builtin in nn.io only
+    monkeypatch.setattr(autograd.files, "open", open_, raising=False)  # shadows the builtin there only
 
 
 FAILURES = {

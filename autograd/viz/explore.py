@@ -26,7 +26,6 @@ import math
 import os
 import re
 import secrets
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
@@ -44,6 +43,7 @@ from ..explain import (
     node_names,
     repeated_operands,
 )
+from ..files import replace_atomically
 from ..graph import edges, topological_order
 from ..value import Value
 from .dot import EDGES_PER_NODE, RANKDIRS, _nearest
@@ -102,19 +102,12 @@ class Explorer:
     def save(self, path: StrPath) -> Path:
         """Write the page to path (one .html file, nothing beside it) and return the path.
 
-        Written to a temporary file in the same folder and renamed over path, so a failed save
-        leaves whatever was at path as it was.
+        Written as `nn.save` writes models (`autograd.files.replace_atomically`): to a temporary
+        file in the same folder, renamed over path, so a failed save leaves path as it was; an
+        existing file keeps its permissions, a new one gets what open() gives.
         """
-        target = Path(path)
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
-                file.write(self.html)
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        return target
+        replace_atomically(path, self.html.encode("utf-8"), who="explore: save")
+        return Path(path)
 
     def _repr_html_(self) -> str:
         """The page in a sandboxed frame: its script runs, but cannot reach the notebook around it."""
