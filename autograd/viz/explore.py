@@ -6,8 +6,9 @@ grad, each edge's local derivative), and, as data for a small script, what a cli
 shows (its value, gradient, the local derivatives to its inputs, and `explain`'s sum over
 chain-rule paths, whose edges light up) and the steps of backward (`backward_steps`, the same
 steps `backprop_steps` draws). The page needs no network, server or install: its script and
-style are inline, a Content-Security-Policy forbids every fetch, and without JavaScript (an
-untrusted notebook) the graph still shows, with its final gradients.
+style are inline, a Content-Security-Policy forbids every fetch, and without JavaScript (a
+browser with scripts off) the graph still shows, with its final gradients. In Jupyter the page
+is a sandboxed frame, which an untrusted notebook does not show until it is trusted or run.
 
 Everything the page shows that came from the user (labels, titles) is escaped where it is
 written: as SVG text, or as JSON that the script puts into the page only as text.
